@@ -1,0 +1,350 @@
+//! `agentmart.Agentmart` (the handle) and `agentmart.Principal`.
+
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+
+use agentmart_core::{Agentmart, Config, Error, Principal};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::convert::{py_to_json, record_value, request, to_py_err};
+use crate::notifier::PyNotifier;
+use crate::runtime::block_on;
+use crate::services::{admin::PyAdmin, agents::PyAgents, auth::PyAuth, market::PyMarket};
+
+/// State shared by a handle and its service objects.
+pub(crate) struct Shared {
+    mart: RwLock<Option<Agentmart>>,
+    backend: &'static str,
+}
+
+impl Shared {
+    /// The live instance, or `unavailable` once the handle is closed.
+    fn get(&self) -> agentmart_core::Result<Agentmart> {
+        self.mart
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or_else(|| Error::Unavailable("this Agentmart handle is closed".into()))
+    }
+
+    /// Runs `f` on the instance with the GIL released; core errors become
+    /// agentmart exceptions.
+    pub(crate) fn run<T, F, Fut>(&self, py: Python<'_>, f: F) -> PyResult<T>
+    where
+        F: FnOnce(Agentmart) -> Fut + Send,
+        Fut: Future<Output = agentmart_core::Result<T>> + Send,
+        T: Send,
+    {
+        let mart = self.get().map_err(|e| to_py_err(py, &e))?;
+        match block_on(py, async move { f(mart).await }) {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) | Err(e) => Err(to_py_err(py, &e)),
+        }
+    }
+
+    /// Like [`Shared::run`], then returns the result as the typed record
+    /// `kind` (see [`crate::convert::record_value`]). The result is
+    /// serialised while the GIL is still released.
+    pub(crate) fn run_record<T, F, Fut>(&self, py: Python<'_>, kind: &str, f: F) -> PyResult<Py<PyAny>>
+    where
+        F: FnOnce(Agentmart) -> Fut + Send,
+        Fut: Future<Output = agentmart_core::Result<T>> + Send,
+        T: Serialize + Send,
+    {
+        let value = self.run(py, |m| async move {
+            let out = f(m).await?;
+            serde_json::to_value(out).map_err(Error::internal)
+        })?;
+        record_value(py, kind, &value)
+    }
+
+    /// Like [`Shared::run`] for calls that need no instance state besides the store.
+    pub(crate) fn sync<T>(&self, py: Python<'_>, f: impl FnOnce(&Agentmart) -> T) -> PyResult<T> {
+        let mart = self.get().map_err(|e| to_py_err(py, &e))?;
+        Ok(f(&mart))
+    }
+}
+
+/// Turns `jwt_secret` (str or bytes) into bytes; `None` gives a random
+/// per-process secret (tokens then die with the process).
+fn secret_bytes(py: Python<'_>, secret: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<u8>> {
+    match secret {
+        None => {
+            let mut buf = vec![0u8; 32];
+            getrandom::fill(&mut buf).map_err(|e| to_py_err(py, &Error::internal(e.to_string())))?;
+            Ok(buf)
+        }
+        Some(s) => {
+            if let Ok(text) = s.cast::<PyString>() {
+                Ok(text.extract::<String>()?.into_bytes())
+            } else if let Ok(bytes) = s.cast::<PyBytes>() {
+                Ok(bytes.as_bytes().to_vec())
+            } else {
+                Err(PyTypeError::new_err("jwt_secret must be str or bytes"))
+            }
+        }
+    }
+}
+
+/// True for serde's form of a `std::time::Duration`.
+fn is_duration(map: &Map<String, Value>) -> bool {
+    map.len() == 2 && map.contains_key("secs") && map.contains_key("nanos")
+}
+
+/// Overlays `over` on the serialised default configuration. Durations may be
+/// given as seconds (int or float); unknown keys are validation errors.
+fn merge(base: &mut Value, over: Value, path: &str) -> agentmart_core::Result<()> {
+    match (base, over) {
+        (Value::Object(slot), Value::Number(n)) if is_duration(slot) => {
+            let secs = n.as_f64().filter(|s| s.is_finite() && *s >= 0.0).ok_or_else(|| {
+                Error::invalid(path, "invalid", "a duration must be a non-negative number of seconds")
+            })?;
+            let whole = secs.trunc();
+            slot.insert("secs".into(), Value::from(whole as u64));
+            slot.insert("nanos".into(), Value::from(((secs - whole) * 1e9).round().min(999_999_999.0) as u32));
+            Ok(())
+        }
+        (Value::Object(slot), Value::Object(over)) if !is_duration(slot) => {
+            for (key, value) in over {
+                let field = format!("{path}.{key}");
+                match slot.get_mut(&key) {
+                    Some(inner) if !inner.is_null() => merge(inner, value, &field)?,
+                    Some(inner) => *inner = value,
+                    None => return Err(Error::invalid(field, "unknown_field", "not a configuration field")),
+                }
+            }
+            Ok(())
+        }
+        (slot, value) => {
+            *slot = value;
+            Ok(())
+        }
+    }
+}
+
+fn build_config(secret: Vec<u8>, overrides: Option<Value>) -> agentmart_core::Result<Config> {
+    let mut value = serde_json::to_value(Config::with_hs256_secret(secret)).map_err(Error::internal)?;
+    if let Some(over) = overrides {
+        if !over.is_object() {
+            return Err(Error::invalid("config", "invalid", "config must be a dict"));
+        }
+        merge(&mut value, over, "config")?;
+    }
+    request::<Config>(value).map_err(|e| match e {
+        Error::MalformedRequest(msg) => Error::invalid("config", "invalid", msg),
+        other => other,
+    })
+}
+
+/// An agentmart instance over one store.
+#[pyclass(frozen, name = "Agentmart", module = "agentmart")]
+pub(crate) struct PyAgentmart {
+    shared: Arc<Shared>,
+}
+
+#[pymethods]
+impl PyAgentmart {
+    /// Opens the store `store_url` (`sled:PATH`, `memory:`; SQL URLs once the
+    /// build includes them) with production defaults, overridden by `config`.
+    #[staticmethod]
+    #[pyo3(signature = (store_url, *, jwt_secret=None, config=None, notifier=None))]
+    fn open(
+        py: Python<'_>,
+        store_url: &str,
+        jwt_secret: Option<Bound<'_, PyAny>>,
+        config: Option<Bound<'_, PyDict>>,
+        notifier: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let random_secret = jwt_secret.is_none();
+        let secret = secret_bytes(py, jwt_secret.as_ref())?;
+        let overrides = config.map(|c| py_to_json(c.as_any())).transpose()?;
+        let config = build_config(secret, overrides).map_err(|e| to_py_err(py, &e))?;
+        let notifier = match notifier {
+            Some(cb) if !cb.is_callable() => return Err(PyTypeError::new_err("notifier must be callable")),
+            other => other.map(Bound::unbind),
+        };
+        let url = store_url.to_string();
+        let store = match block_on(py, async move { agentmart_stores::open(&url).await }) {
+            Ok(Ok(store)) => store,
+            Ok(Err(e)) | Err(e) => return Err(to_py_err(py, &e)),
+        };
+        let mut builder = Agentmart::builder(store, config);
+        if let Some(callback) = notifier {
+            builder = builder.notifier(Arc::new(PyNotifier { callback }));
+        }
+        let mart = builder.build().map_err(|e| to_py_err(py, &e))?;
+        let backend = mart.store().backend_name();
+        if random_secret && backend != "memory" {
+            let category = py.get_type::<pyo3::exceptions::PyRuntimeWarning>();
+            PyErr::warn(
+                py,
+                &category,
+                c"agentmart: no jwt_secret given, so a random one is used; tokens and cursors will not survive a restart",
+                1,
+            )?;
+        }
+        Ok(Self { shared: Arc::new(Shared { mart: RwLock::new(Some(mart)), backend }) })
+    }
+
+    /// Accounts, sessions, tokens, recovery, profiles, identities.
+    #[getter]
+    fn auth(&self) -> PyAuth {
+        PyAuth { shared: self.shared.clone() }
+    }
+
+    /// The builder: drafts, preview, publish, versions, status, A2A cards.
+    #[getter]
+    fn agents(&self) -> PyAgents {
+        PyAgents { shared: self.shared.clone() }
+    }
+
+    /// The marketplace: list, search, detail, installs, ratings, usage.
+    #[getter]
+    fn market(&self) -> PyMarket {
+        PyMarket { shared: self.shared.clone() }
+    }
+
+    /// Administration: audit trail, users, moderation.
+    #[getter]
+    fn admin(&self) -> PyAdmin {
+        PyAdmin { shared: self.shared.clone() }
+    }
+
+    /// The storage backend's name (`sled`, `memory`, ...).
+    #[getter]
+    fn backend(&self) -> &'static str {
+        self.shared.backend
+    }
+
+    /// True once `close()` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.shared.mart.read().unwrap_or_else(|e| e.into_inner()).is_none()
+    }
+
+    /// Checks the store is reachable.
+    fn ping(&self, py: Python<'_>) -> PyResult<()> {
+        self.shared.run(py, |m| async move { m.ping().await })
+    }
+
+    /// Makes every acknowledged write durable.
+    fn flush(&self, py: Python<'_>) -> PyResult<()> {
+        self.shared.run(py, |m| async move { m.flush().await })
+    }
+
+    /// Flushes and releases the store. Later calls raise `agentmart.Unavailable`.
+    /// Closing twice is harmless.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let taken = self.shared.mart.write().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(mart) = taken {
+            match block_on(py, async move { mart.flush().await }) {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) | Err(e) => return Err(to_py_err(py, &e)),
+            }
+        }
+        Ok(())
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<agentmart.Agentmart backend={} closed={}>", self.shared.backend, self.closed())
+    }
+}
+
+/// Who is calling: from `auth.authenticate(token)`, `auth.principal_for_user(id)`
+/// or `auth.principal_for_external(...)`. Opaque; pass it back to the services.
+#[pyclass(frozen, eq, name = "Principal", module = "agentmart")]
+#[derive(PartialEq)]
+pub(crate) struct PyPrincipal(pub(crate) Principal);
+
+#[pymethods]
+impl PyPrincipal {
+    /// The user's id.
+    #[getter]
+    fn user_id(&self) -> String {
+        self.0.user_id.to_string()
+    }
+
+    /// The session's id, for principals from an access token.
+    #[getter]
+    fn session_id(&self) -> Option<String> {
+        self.0.session_id.map(|s| s.to_string())
+    }
+
+    /// `"user"` or `"admin"`.
+    #[getter]
+    fn role(&self) -> &'static str {
+        self.0.role.as_str()
+    }
+
+    /// True for administrators.
+    #[getter]
+    fn is_admin(&self) -> bool {
+        self.0.is_admin()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<agentmart.Principal user_id={} role={}>", self.0.user_id, self.0.role.as_str())
+    }
+}
+
+/// Reads a principal argument.
+pub(crate) fn principal(p: &Bound<'_, PyPrincipal>) -> Principal {
+    p.get().0.clone()
+}
+
+/// Reads an optional viewer argument.
+pub(crate) fn viewer(p: Option<&Bound<'_, PyPrincipal>>) -> Option<Principal> {
+    p.map(principal)
+}
+
+/// Benchmark support (`benchmarks/overhead.py`): runs one core call `n` times
+/// inside Rust, with no Python in between, and returns the seconds taken —
+/// the baseline the Python-side cost is measured against. `op` is
+/// `authenticate` (needs `token`), `list`, or `install` (needs `principal`
+/// and `agent`).
+#[pyfunction]
+#[pyo3(signature = (mart, op, n, *, token=None, principal=None, agent=None))]
+pub(crate) fn _bench_rust(
+    py: Python<'_>,
+    mart: &Bound<'_, PyAgentmart>,
+    op: String,
+    n: u32,
+    token: Option<String>,
+    principal: Option<&Bound<'_, PyPrincipal>>,
+    agent: Option<String>,
+) -> PyResult<f64> {
+    let who = viewer(principal);
+    mart.get().shared.run(py, move |m| async move {
+        let agent = agent.as_deref().map(str::parse::<agentmart_core::AgentRef>).transpose()?;
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            match (op.as_str(), &token, &who, &agent) {
+                ("authenticate", Some(token), _, _) => {
+                    m.auth().authenticate(token).await?;
+                }
+                ("list", _, _, _) => {
+                    m.market().list(None, agentmart_core::market::ListAgents::default()).await?;
+                }
+                ("install", _, Some(who), Some(agent)) => {
+                    m.market().install(who, agent, agentmart_core::market::InstallRequest::default()).await?;
+                }
+                _ => return Err(Error::invalid("op", "invalid_choice", "unknown op or missing argument")),
+            }
+        }
+        Ok(start.elapsed().as_secs_f64())
+    })
+}

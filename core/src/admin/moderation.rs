@@ -1,0 +1,97 @@
+//! Admin: moderation of agents and reviews.
+
+use serde_json::json;
+
+use super::AdminService;
+use crate::common::require_admin;
+use crate::error::{Error, Result};
+use crate::ids::ReviewId;
+use crate::market::{Moderation, agent_target};
+use crate::model::{Agent, AgentRef, AgentStatus, Principal, Role, actions};
+
+/// Longest moderation status message, in characters.
+const MAX_STATUS_MESSAGE: usize = 500;
+
+impl AdminService {
+    /// `forbidden` unless the principal is an administrator whose account is
+    /// active and still has the role (it may have been revoked since the
+    /// principal was minted).
+    async fn require_moderator(&self, principal: &Principal) -> Result<()> {
+        require_admin(principal)?;
+        let user = self.inner.active_user(principal).await?;
+        if user.role == Role::Admin { Ok(()) } else { Err(Error::Forbidden("administrator role required".into())) }
+    }
+
+    /// Sets an agent's status as an administrator: `listed`, `unlisted`,
+    /// `deprecated` or `deleted` (soft delete; installs stay readable to their
+    /// users), with an optional message (≤ 500 characters) shown with it.
+    ///
+    /// Errors: `forbidden` unless the caller is an active administrator;
+    /// `not_found` for unknown paths; `validation_failed` on `status` for
+    /// `draft` and on `status_message` when too long; `conflict` when the agent
+    /// is already deleted, or has no published version and the status is not
+    /// `deleted`. Writes an audit record about the owner.
+    pub async fn moderate_agent(
+        &self,
+        principal: &Principal,
+        agent: &AgentRef,
+        moderation: Moderation,
+    ) -> Result<Agent> {
+        self.require_moderator(principal).await?;
+        if moderation.status == AgentStatus::Draft {
+            return Err(Error::invalid(
+                "status",
+                "invalid_choice",
+                "status must be listed, unlisted, deprecated or deleted",
+            ));
+        }
+        let message = moderation.status_message.map(|m| m.trim().to_string()).filter(|m| !m.is_empty());
+        if message.as_ref().is_some_and(|m| m.chars().count() > MAX_STATUS_MESSAGE) {
+            return Err(Error::invalid(
+                "status_message",
+                "too_long",
+                format!("status_message must be at most {MAX_STATUS_MESSAGE} characters"),
+            ));
+        }
+        let (_, found) = self.inner.resolve_agent(agent).await?;
+        match found.status {
+            AgentStatus::Deleted => return Err(Error::Conflict("the agent is deleted".into())),
+            AgentStatus::Draft if moderation.status != AgentStatus::Deleted => {
+                return Err(Error::Conflict("the agent has no published version".into()));
+            }
+            _ => {}
+        }
+        let action = if moderation.status == AgentStatus::Deleted {
+            actions::AGENT_DELETED
+        } else {
+            actions::AGENT_STATUS_CHANGED
+        };
+        let audit =
+            self.inner.audit(action, Some(principal)).subject(found.owner_id).target(agent_target(&found)).details(
+                json!({
+                    "by": "admin",
+                    "from": found.status.as_str(),
+                    "status": moderation.status.as_str(),
+                    "status_message": message,
+                }),
+            );
+        let now = self.inner.now();
+        Ok(self.inner.store.set_agent_status(found.id, moderation.status, message.as_deref(), now, &audit).await?)
+    }
+
+    /// Removes a review as an administrator, updating the agent's rating.
+    /// `forbidden` unless the caller is an active administrator; `not_found`
+    /// when there is no such review. Writes an audit record about the author.
+    pub async fn delete_review(&self, principal: &Principal, review: ReviewId) -> Result<()> {
+        self.require_moderator(principal).await?;
+        let not_found = || Error::NotFound(format!("review `{review}`"));
+        let found = self.inner.store.get_review(review).await?.ok_or_else(not_found)?;
+        let audit = self
+            .inner
+            .audit(actions::REVIEW_REMOVED, Some(principal))
+            .subject(found.user_id)
+            .target(format!("review:{review}"))
+            .details(json!({ "agent": found.agent_id.to_string(), "stars": found.stars }));
+        if self.inner.store.delete_review(review, &audit).await? { Ok(()) } else { Err(not_found()) }
+    }
+}

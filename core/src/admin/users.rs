@@ -1,0 +1,92 @@
+//! Admin: audit queries, users and roles.
+
+use serde_json::json;
+
+use super::AdminService;
+use crate::auth::AdminUserUpdate;
+use crate::common::require_admin;
+use crate::error::{Error, Result};
+use crate::ids::UserId;
+use crate::model::{AuditFilter, AuditRecord, Page, PageRequest, Principal, Profile, Role, actions};
+use crate::storage::StorageError;
+
+fn user_not_found(id: impl std::fmt::Display) -> impl FnOnce(StorageError) -> Error {
+    move |e| match e {
+        StorageError::NotFound => Error::NotFound(format!("user `{id}`")),
+        other => other.into(),
+    }
+}
+
+impl AdminService {
+    /// The audit trail (`GET /v1/admin/audit`), newest first, filtered by
+    /// actor, subject, action, target and time. The cursor is the
+    /// `next_cursor` of the previous page (pass the same filter again); a
+    /// malformed one is `malformed_request`. Administrators only (`forbidden`).
+    pub async fn audit(
+        &self,
+        principal: &Principal,
+        filter: AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<AuditRecord>> {
+        require_admin(principal)?;
+        self.inner.audit_page(&filter, &page).await
+    }
+
+    /// Disables or enables a user and/or changes their role
+    /// (`PATCH /v1/admin/users/{id}`). Disabling ends every session of the
+    /// user at once; a role change applies to their next request. An
+    /// administrator cannot disable or demote themselves (`conflict`), so
+    /// an instance is never left without the admin who made the change.
+    /// Administrators only (`forbidden`); `not_found` for an unknown user.
+    pub async fn update_user(&self, principal: &Principal, user: UserId, update: AdminUserUpdate) -> Result<Profile> {
+        require_admin(principal)?;
+        let inner = &self.inner;
+        let mut current = inner.store.get_user(user).await?.ok_or_else(|| Error::NotFound(format!("user `{user}`")))?;
+        if user == principal.user_id && (update.disabled == Some(true) || update.role == Some(Role::User)) {
+            return Err(Error::Conflict("administrators cannot disable or demote themselves".into()));
+        }
+        if let Some(role) = update.role
+            && role != current.role
+        {
+            let audit = inner
+                .audit(actions::ROLE_CHANGED, Some(principal))
+                .subject(user)
+                .target(format!("user:{user}"))
+                .details(json!({ "from": current.role, "to": role }));
+            current = inner.store.set_role(user, role, inner.now(), &audit).await.map_err(user_not_found(user))?;
+        }
+        if let Some(disabled) = update.disabled
+            && disabled != current.disabled
+        {
+            let action = if disabled { actions::USER_DISABLED } else { actions::USER_ENABLED };
+            let audit = inner.audit(action, Some(principal)).subject(user).target(format!("user:{user}"));
+            current =
+                inner.store.set_disabled(user, disabled, inner.now(), &audit).await.map_err(user_not_found(user))?;
+        }
+        Ok(current.profile())
+    }
+
+    /// Sets the role of the user with this email: a trusted call for the
+    /// host or an operator's command line (e.g. to appoint the first
+    /// administrator), so it takes no principal. `not_found` for an unknown email.
+    pub async fn set_role_by_email(&self, email: &str, role: Role) -> Result<Profile> {
+        let inner = &self.inner;
+        let email = crate::auth::normalize_email_for_lookup(email);
+        let user = inner
+            .store
+            .find_user_by_email(&email)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("user with email `{email}`")))?;
+        if user.role == role {
+            return Ok(user.profile());
+        }
+        let audit = inner
+            .audit(actions::ROLE_CHANGED, None)
+            .subject(user.id)
+            .target(format!("user:{}", user.id))
+            .details(json!({ "from": user.role, "to": role, "via": "trusted_call" }));
+        let updated =
+            inner.store.set_role(user.id, role, inner.now(), &audit).await.map_err(user_not_found(user.id))?;
+        Ok(updated.profile())
+    }
+}

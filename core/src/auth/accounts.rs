@@ -1,0 +1,450 @@
+//! Accounts: registration, login, password change, profiles, deletion, and
+//! bring-your-own-identity principals.
+
+use serde_json::json;
+
+use super::throttle::{LoginThrottle, account_key};
+use super::validate::{
+    MAX_EMAIL_LEN, MAX_EXTERNAL_ID_LEN, check_avatar_url, check_bio, check_display_name, check_email, check_handle,
+    clean_text, handle_base, handle_base_from_email, handle_candidate, normalize_email, normalize_handle,
+};
+use super::{AuthService, ExternalIdentity, LoginRequest, RegisterRequest, Registered, password};
+use crate::error::{Error, FieldError, Result};
+use crate::facade::Inner;
+use crate::ids::UserId;
+use crate::model::{AuditRecord, ClientInfo, Principal, Profile, ProfilePatch, Role, TokenPair, UserRecord, actions};
+use crate::storage::{ConflictKind, EndSessions, StorageError};
+
+/// Attempts at finding a free derived handle before giving up.
+const HANDLE_ATTEMPTS: u32 = 8;
+
+impl Inner {
+    /// Inserts `user`, choosing its handle: the `explicit` one (a taken one is
+    /// `handle_taken`), or candidates derived from `base`, skipping taken ones.
+    async fn create_user_with_handle(
+        &self,
+        user: &mut UserRecord,
+        explicit: Option<String>,
+        base: &str,
+        audit: impl Fn(&UserRecord) -> AuditRecord,
+    ) -> Result<()> {
+        for attempt in 0..HANDLE_ATTEMPTS {
+            user.handle = match &explicit {
+                Some(handle) => handle.clone(),
+                None => {
+                    let candidate = handle_candidate(base, attempt)?;
+                    if self.store.find_user_by_handle(&candidate).await?.is_some() {
+                        continue;
+                    }
+                    candidate
+                }
+            };
+            match self.store.create_user(user, &audit(user)).await {
+                Ok(()) => return Ok(()),
+                // Lost a race for a derived handle: try another.
+                Err(StorageError::Conflict(ConflictKind::Handle)) if explicit.is_none() => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(Error::Conflict("no free handle could be derived; choose a handle".into()))
+    }
+}
+
+impl AuthService {
+    /// Creates an account and starts its first session (`POST /v1/auth/register`).
+    ///
+    /// The email is trimmed, lower-cased and checked; the password must have
+    /// 8 to 128 characters (counted as characters, after NFKC normalisation)
+    /// and not be a common password; a given handle must match
+    /// `^[a-z0-9][a-z0-9-]{1,30}$`, an absent one is derived from the email
+    /// (with a short random suffix when taken). All failing fields are
+    /// reported together as `validation_failed`; then `email_taken` or
+    /// `handle_taken`. An email-verification message is sent through the
+    /// notifier.
+    pub async fn register(&self, request: RegisterRequest, client: &ClientInfo) -> Result<Registered> {
+        let inner = &self.inner;
+        let email = normalize_email(&request.email);
+        let password = password::normalize(&request.password);
+        let handle = clean_text(request.handle.as_deref()).map(|h| normalize_handle(&h));
+        let display_name = clean_text(request.display_name.as_deref());
+
+        let mut errors = Vec::new();
+        check_email("email", &email, &mut errors);
+        password::check_policy(&inner.config.password_policy, "password", &password, &mut errors);
+        if let Some(handle) = &handle {
+            check_handle("handle", handle, &mut errors);
+        }
+        if let Some(name) = &display_name {
+            check_display_name("display_name", name, &mut errors);
+        }
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        // Cheap checks before the expensive hash; the store re-checks atomically.
+        if inner.store.find_user_by_email(&email).await?.is_some() {
+            return Err(Error::EmailTaken);
+        }
+        if let Some(handle) = &handle
+            && inner.store.find_user_by_handle(handle).await?.is_some()
+        {
+            return Err(Error::HandleTaken);
+        }
+
+        let password_hash = inner.auth.hasher.hash(password).await?;
+        let now = inner.now();
+        let mut user = UserRecord {
+            id: UserId::new(),
+            email: Some(email.clone()),
+            email_verified: false,
+            handle: String::new(),
+            display_name,
+            bio: None,
+            avatar_url: None,
+            role: Role::User,
+            disabled: false,
+            password_hash: Some(password_hash),
+            external_id: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let base = handle_base_from_email(&email);
+        inner
+            .create_user_with_handle(&mut user, handle, &base, |u| {
+                inner
+                    .audit_from_client(actions::USER_REGISTERED, client)
+                    .actor(u.id)
+                    .subject(u.id)
+                    .target(format!("user:{}", u.id))
+                    .details(json!({ "handle": u.handle }))
+            })
+            .await?;
+
+        let tokens = inner.start_session(&user, client).await?;
+        // The account exists whatever happens to the message; a failure here
+        // is logged and the user can ask for another one.
+        if let Err(err) = inner.send_verification(&user).await {
+            tracing::warn!(user = %user.id, error = %err, "could not send the email-verification message");
+        }
+        Ok(Registered { user: user.profile(), tokens })
+    }
+
+    /// Logs in with email and password and starts a session (`POST /v1/auth/login`).
+    ///
+    /// A wrong password, an unknown email, an account without a password
+    /// and a disabled account all answer `invalid_credentials`, after the
+    /// same amount of work. Repeated failures are throttled (`rate_limited`
+    /// with `retry_after`); see the [module documentation](super#login-throttling).
+    /// A password hash made with other parameters than the configured ones
+    /// is upgraded.
+    pub async fn login(&self, request: LoginRequest, client: &ClientInfo) -> Result<TokenPair> {
+        let inner = &self.inner;
+        let email = normalize_email(&request.email);
+        let password = password::normalize(&request.password);
+        let user = if email.is_empty() || email.len() > MAX_EMAIL_LEN {
+            None
+        } else {
+            inner.store.find_user_by_email(&email).await?
+        };
+        let now = inner.now();
+        let throttle = LoginThrottle::new(inner, &account_key(user.as_ref().map(|u| u.id), &email), client);
+        throttle.check(now).await?;
+
+        // Passwords longer than the policy allows were never accepted: refuse
+        // them without spending a hash on arbitrarily long input.
+        let too_long = password.chars().count() > inner.config.password_policy.max_len;
+        let verified = match user.as_ref().and_then(|u| u.password_hash.clone()) {
+            Some(_) if too_long => false,
+            Some(hash) => inner.auth.hasher.verify(password.clone(), hash).await?,
+            None if too_long => false,
+            None => inner.auth.hasher.verify_dummy(password.clone()).await?,
+        };
+        let user = match user {
+            Some(user) if verified => user,
+            user => {
+                throttle.record_failure(now).await?;
+                if let Some(user) = user {
+                    let audit = inner
+                        .audit_from_client(actions::LOGIN_FAILED, client)
+                        .subject(user.id)
+                        .target(format!("user:{}", user.id));
+                    inner.store.append_audit(&audit).await?;
+                }
+                return Err(Error::InvalidCredentials);
+            }
+        };
+        if user.disabled {
+            return Err(Error::InvalidCredentials);
+        }
+        throttle.record_success(now).await?;
+
+        if let Some(hash) = &user.password_hash
+            && inner.auth.hasher.needs_rehash(hash)
+        {
+            // Not fatal: the login succeeds with the old hash in place.
+            if let Err(err) = inner.rehash(&user, password, client).await {
+                tracing::warn!(user = %user.id, error = %err, "could not upgrade the password hash");
+            }
+        }
+        inner.start_session(&user, client).await
+    }
+
+    /// Changes the caller's password (`POST /v1/auth/password/change`). The
+    /// current password is required (`invalid_credentials` otherwise; wrong
+    /// guesses are throttled per session); the new one follows the password
+    /// policy (errors on `new_password`). Every other session of the user
+    /// ends; the caller's stays.
+    pub async fn change_password(&self, principal: &Principal, current: &str, new: &str) -> Result<()> {
+        let inner = &self.inner;
+        let user = inner.active_user(principal).await?;
+        let new = password::normalize(new);
+        let mut errors = Vec::new();
+        password::check_policy(&inner.config.password_policy, "new_password", &new, &mut errors);
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        inner.confirm_password(&user, principal, current).await?;
+
+        let new_hash = inner.auth.hasher.hash(new).await?;
+        let end = match principal.session_id {
+            Some(session) => EndSessions::AllExcept(session),
+            None => EndSessions::All,
+        };
+        let audit = inner
+            .audit(actions::PASSWORD_CHANGED, Some(principal))
+            .subject(user.id)
+            .target(format!("user:{}", user.id));
+        inner.store.set_password_hash(user.id, &new_hash, end, inner.now(), &audit).await?;
+        Ok(())
+    }
+
+    /// The caller's profile (`GET /v1/me`).
+    pub async fn profile(&self, principal: &Principal) -> Result<Profile> {
+        Ok(self.inner.active_user(principal).await?.profile())
+    }
+
+    /// Changes the caller's profile (`PATCH /v1/me`). `None` fields stay;
+    /// `Some(None)` (or a blank string) clears display name, bio or avatar.
+    /// Rules: handle as at registration (`handle_taken` when taken), display
+    /// name at most 100 characters, bio at most 1000, avatar an absolute
+    /// http(s) URL of at most 2048 bytes; every failing field is reported.
+    pub async fn update_profile(&self, principal: &Principal, patch: ProfilePatch) -> Result<Profile> {
+        let inner = &self.inner;
+        let user = inner.active_user(principal).await?;
+        let mut errors: Vec<FieldError> = Vec::new();
+        let mut clean = ProfilePatch::default();
+        if let Some(handle) = &patch.handle {
+            let handle = normalize_handle(handle);
+            check_handle("handle", &handle, &mut errors);
+            if handle != user.handle {
+                clean.handle = Some(handle);
+            }
+        }
+        if let Some(name) = &patch.display_name {
+            let name = clean_text(name.as_deref());
+            if let Some(name) = &name {
+                check_display_name("display_name", name, &mut errors);
+            }
+            clean.display_name = Some(name);
+        }
+        if let Some(bio) = &patch.bio {
+            let bio = clean_text(bio.as_deref());
+            if let Some(bio) = &bio {
+                check_bio("bio", bio, &mut errors);
+            }
+            clean.bio = Some(bio);
+        }
+        if let Some(url) = &patch.avatar_url {
+            let url = clean_text(url.as_deref());
+            if let Some(url) = &url {
+                check_avatar_url("avatar_url", url, &mut errors);
+            }
+            clean.avatar_url = Some(url);
+        }
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        if clean.is_empty() {
+            return Ok(user.profile());
+        }
+        let fields: Vec<&str> = [
+            ("handle", clean.handle.is_some()),
+            ("display_name", clean.display_name.is_some()),
+            ("bio", clean.bio.is_some()),
+            ("avatar_url", clean.avatar_url.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, changed)| changed.then_some(name))
+        .collect();
+        let audit = inner
+            .audit(actions::PROFILE_UPDATED, Some(principal))
+            .subject(user.id)
+            .target(format!("user:{}", user.id))
+            .details(json!({ "fields": fields }));
+        let updated = inner.store.update_profile(user.id, &clean, inner.now(), &audit).await.map_err(|e| match e {
+            StorageError::NotFound => Error::Unauthenticated,
+            other => other.into(),
+        })?;
+        Ok(updated.profile())
+    }
+
+    /// Deletes the caller's account (`DELETE /v1/me`): sessions end, installs
+    /// and ratings are removed, owned agents are soft-deleted, and the email
+    /// and handle become free. The password is required for accounts that
+    /// have one (`invalid_credentials` otherwise); accounts of
+    /// bring-your-own-identity users, which have none, are deleted on the
+    /// host's word.
+    pub async fn delete_account(&self, principal: &Principal, password: &str) -> Result<()> {
+        let inner = &self.inner;
+        let user = inner.active_user(principal).await?;
+        if user.password_hash.is_some() {
+            inner.confirm_password(&user, principal, password).await?;
+        }
+        let audit = inner
+            .audit(actions::USER_DELETED, Some(principal))
+            .subject(user.id)
+            .target(format!("user:{}", user.id))
+            .details(json!({ "handle": user.handle }));
+        inner.store.delete_user(user.id, inner.now(), &audit).await?;
+        Ok(())
+    }
+
+    /// The principal of a user of the host's own identity system
+    /// (bring-your-own-identity). The first call for an `external_id` creates
+    /// an account without a password (audit `user.linked`); later calls
+    /// return the same user and ignore the other fields. `forbidden` for a
+    /// disabled user; `validation_failed` for a bad id, handle, email or
+    /// display name; `handle_taken`/`email_taken` when a given one is taken.
+    ///
+    /// This is a trusted call: only the host's own code, after its own
+    /// authentication, should make it. The principal has no session.
+    pub async fn principal_for_external(&self, identity: ExternalIdentity) -> Result<Principal> {
+        let inner = &self.inner;
+        let external_id = identity.external_id.trim().to_string();
+        let mut errors = Vec::new();
+        if external_id.is_empty() {
+            errors.push(FieldError::new("external_id", "required", "an external id is required"));
+        } else if external_id.len() > MAX_EXTERNAL_ID_LEN {
+            errors.push(FieldError::new("external_id", "too_long", format!("at most {MAX_EXTERNAL_ID_LEN} bytes")));
+        }
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        if let Some(user) = inner.store.find_user_by_external_id(&external_id).await? {
+            return principal_of(&user);
+        }
+
+        let handle = clean_text(identity.handle.as_deref()).map(|h| normalize_handle(&h));
+        let email = clean_text(identity.email.as_deref()).map(|e| normalize_email(&e));
+        let display_name = clean_text(identity.display_name.as_deref());
+        if let Some(handle) = &handle {
+            check_handle("handle", handle, &mut errors);
+        }
+        if let Some(email) = &email {
+            check_email("email", email, &mut errors);
+        }
+        if let Some(name) = &display_name {
+            check_display_name("display_name", name, &mut errors);
+        }
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        let base = match (&email, &display_name) {
+            (Some(email), _) => handle_base_from_email(email),
+            (None, Some(name)) => handle_base(name),
+            (None, None) => handle_base(&external_id),
+        };
+        let now = inner.now();
+        let mut user = UserRecord {
+            id: UserId::new(),
+            email,
+            email_verified: false,
+            handle: String::new(),
+            display_name,
+            bio: None,
+            avatar_url: None,
+            role: Role::User,
+            disabled: false,
+            password_hash: None,
+            external_id: Some(external_id.clone()),
+            created_at: now,
+            updated_at: now,
+        };
+        let created = inner
+            .create_user_with_handle(&mut user, handle, &base, |u| {
+                inner
+                    .audit(actions::USER_LINKED, None)
+                    .actor(u.id)
+                    .subject(u.id)
+                    .target(format!("user:{}", u.id))
+                    .details(json!({ "handle": u.handle }))
+            })
+            .await;
+        match created {
+            Ok(()) => principal_of(&user),
+            // A concurrent first call for the same id may have won (its
+            // account then also holds the email and maybe the handle): use it.
+            Err(err) => match inner.store.find_user_by_external_id(&external_id).await? {
+                Some(existing) => principal_of(&existing),
+                None => Err(err),
+            },
+        }
+    }
+
+    /// The principal of an existing user, for hosts that authenticate users
+    /// themselves (a trusted call). `not_found` for an unknown id,
+    /// `forbidden` for a disabled user. The principal has no session.
+    pub async fn principal_for_user(&self, user: UserId) -> Result<Principal> {
+        match self.inner.store.get_user(user).await? {
+            Some(user) => principal_of(&user),
+            None => Err(Error::NotFound(format!("user `{user}`"))),
+        }
+    }
+}
+
+/// A session-less principal for an active user.
+fn principal_of(user: &UserRecord) -> Result<Principal> {
+    if user.disabled {
+        return Err(Error::Forbidden("the account is disabled".into()));
+    }
+    Ok(Principal { user_id: user.id, session_id: None, role: user.role })
+}
+
+impl Inner {
+    /// Checks the user's current password for a sensitive change; wrong
+    /// guesses are throttled per session (or per user without a session).
+    async fn confirm_password(&self, user: &UserRecord, principal: &Principal, password: &str) -> Result<()> {
+        let now = self.now();
+        let client_key = match principal.session_id {
+            Some(session) => format!("session-{session}"),
+            None => "no-session".to_string(),
+        };
+        let client = ClientInfo { client_key: Some(client_key), ..ClientInfo::default() };
+        let throttle = LoginThrottle::new(self, &format!("confirm:{}", user.id), &client);
+        throttle.check(now).await?;
+        let password = password::normalize(password);
+        let ok = match &user.password_hash {
+            Some(hash) if password.chars().count() <= self.config.password_policy.max_len => {
+                self.auth.hasher.verify(password, hash.clone()).await?
+            }
+            _ => false,
+        };
+        if ok {
+            throttle.record_success(now).await
+        } else {
+            throttle.record_failure(now).await?;
+            Err(Error::InvalidCredentials)
+        }
+    }
+
+    /// Re-hashes a correct password with the configured parameters.
+    async fn rehash(&self, user: &UserRecord, password: String, client: &ClientInfo) -> Result<()> {
+        let new_hash = self.auth.hasher.hash(password).await?;
+        let audit = self
+            .audit_from_client(actions::PASSWORD_REHASHED, client)
+            .actor(user.id)
+            .subject(user.id)
+            .target(format!("user:{}", user.id));
+        self.store.set_password_hash(user.id, &new_hash, EndSessions::None, self.now(), &audit).await?;
+        Ok(())
+    }
+}

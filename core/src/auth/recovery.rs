@@ -1,0 +1,172 @@
+//! Password reset and email verification: single-use, expiring tokens sent
+//! through the [`Notifier`](crate::Notifier).
+
+use chrono::{DateTime, Utc};
+
+use super::validate::normalize_email;
+use super::{AuthService, chrono_duration, password, throttle, tokens};
+use crate::error::{Error, Result};
+use crate::facade::Inner;
+use crate::model::{ClientInfo, OneTimeToken, OneTimeTokenKind, Principal, UserRecord, actions};
+use crate::notify::{Message, MessageKind};
+use crate::storage::ConsumeOutcome;
+
+impl Inner {
+    /// `{public_base_url}/{path}?token={token}`.
+    fn link(&self, path: &str, token: &str) -> String {
+        format!("{}/{path}?token={token}", self.config.public_base_url.trim_end_matches('/'))
+    }
+
+    /// Stores a new one-time token for the user and delivers it. Delivery
+    /// failures are logged, not returned (answers must not depend on them).
+    async fn issue_one_time(
+        &self,
+        user: &UserRecord,
+        email: &str,
+        kind: OneTimeTokenKind,
+        audit: crate::model::AuditRecord,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let (prefix, ttl, message_kind, path) = match kind {
+            OneTimeTokenKind::PasswordReset => {
+                (tokens::RESET_PREFIX, self.config.password_reset_ttl, MessageKind::PasswordReset, "reset-password")
+            }
+            OneTimeTokenKind::EmailVerification => (
+                tokens::VERIFY_PREFIX,
+                self.config.email_verification_ttl,
+                MessageKind::EmailVerification,
+                "verify-email",
+            ),
+        };
+        let token = tokens::issue(prefix)?;
+        let record = OneTimeToken {
+            hash: token.hash,
+            kind,
+            user_id: user.id,
+            email: Some(email.to_string()),
+            created_at: now,
+            expires_at: now + chrono_duration(ttl)?,
+        };
+        self.store.put_one_time_token(&record, &audit).await?;
+        let message = Message {
+            to: email.to_string(),
+            kind: message_kind,
+            link: self.link(path, &token.secret),
+            token: token.secret,
+            created_at: now,
+        };
+        if let Err(err) = self.notifier.send(message).await {
+            tracing::warn!(user = %user.id, kind = kind.as_str(), error = %err, "notifier failed to deliver a message");
+        }
+        Ok(())
+    }
+
+    /// Sends an email-verification message to the user's current email,
+    /// within the notification cap. `Ok(Err(retry_after))` when capped; `Ok(Ok(()))`
+    /// also when there is nothing to send (no email, already verified).
+    pub(crate) async fn send_verification(
+        &self,
+        user: &UserRecord,
+    ) -> Result<std::result::Result<(), std::time::Duration>> {
+        let Some(email) = user.email.as_deref().filter(|_| !user.email_verified) else {
+            return Ok(Ok(()));
+        };
+        let now = self.now();
+        if let Err(retry_after) = throttle::count_notification(self, user.id, now).await? {
+            return Ok(Err(retry_after));
+        }
+        let audit = self
+            .audit(actions::EMAIL_VERIFICATION_SENT, None)
+            .actor(user.id)
+            .subject(user.id)
+            .target(format!("user:{}", user.id));
+        self.issue_one_time(user, email, OneTimeTokenKind::EmailVerification, audit, now).await?;
+        Ok(Ok(()))
+    }
+}
+
+impl AuthService {
+    /// Starts a password reset (`POST /v1/auth/password/forgot`): when an
+    /// active account with a password has this email, a single-use link
+    /// `{public_base_url}/reset-password?token=…` is sent through the
+    /// notifier. The answer is `Ok(())` whether or not the account exists
+    /// (and when the per-account message cap is reached), so it reveals
+    /// nothing.
+    pub async fn request_password_reset(&self, email: &str, client: &ClientInfo) -> Result<()> {
+        let inner = &self.inner;
+        let email = normalize_email(email);
+        if email.is_empty() || email.len() > super::validate::MAX_EMAIL_LEN {
+            return Ok(());
+        }
+        let Some(user) = inner.store.find_user_by_email(&email).await? else {
+            return Ok(());
+        };
+        if user.disabled || user.password_hash.is_none() {
+            return Ok(());
+        }
+        let now = inner.now();
+        if throttle::count_notification(inner, user.id, now).await?.is_err() {
+            tracing::info!(user = %user.id, "password-reset message not sent: per-account cap reached");
+            return Ok(());
+        }
+        let audit = inner
+            .audit_from_client(actions::PASSWORD_RESET_REQUESTED, client)
+            .subject(user.id)
+            .target(format!("user:{}", user.id));
+        inner.issue_one_time(&user, &email, OneTimeTokenKind::PasswordReset, audit, now).await
+    }
+
+    /// Sets a new password with a reset token (`POST /v1/auth/password/reset`).
+    /// The token works once (only the newest one issued works) and expires
+    /// (`token_expired`); an unknown, used or malformed token is
+    /// `token_invalid`. The new password follows the password policy (errors
+    /// on `new_password`). Every session of the user ends.
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> Result<()> {
+        let inner = &self.inner;
+        let new_password = password::normalize(new_password);
+        let mut errors = Vec::new();
+        password::check_policy(&inner.config.password_policy, "new_password", &new_password, &mut errors);
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        let hash = tokens::parse(tokens::RESET_PREFIX, token)?;
+        let password_hash = inner.auth.hasher.hash(new_password).await?;
+        let audit = inner.audit(actions::PASSWORD_RESET, None);
+        match inner.store.reset_password_with_token(&hash, &password_hash, inner.now(), &audit).await? {
+            ConsumeOutcome::Applied(_) => Ok(()),
+            ConsumeOutcome::Expired => Err(Error::TokenExpired),
+            ConsumeOutcome::Unknown => Err(Error::TokenInvalid),
+        }
+    }
+
+    /// Sends a new email-verification link to the caller
+    /// (`POST /v1/auth/email/verify/resend`). Nothing is sent when the email
+    /// is already verified. `conflict` for an account without an email;
+    /// `rate_limited` past the per-account message cap.
+    pub async fn request_email_verification(&self, principal: &Principal) -> Result<()> {
+        let inner = &self.inner;
+        let user = inner.active_user(principal).await?;
+        if user.email.is_none() {
+            return Err(Error::Conflict("the account has no email address".into()));
+        }
+        match inner.send_verification(&user).await? {
+            Ok(()) => Ok(()),
+            Err(retry_after) => Err(Error::RateLimited { retry_after }),
+        }
+    }
+
+    /// Marks the email verified with a verification token
+    /// (`POST /v1/auth/email/verify`). Single use; `token_expired` past its
+    /// life; `token_invalid` when unknown, used, malformed, or issued for an
+    /// email the account no longer has.
+    pub async fn verify_email(&self, token: &str) -> Result<()> {
+        let inner = &self.inner;
+        let hash = tokens::parse(tokens::VERIFY_PREFIX, token)?;
+        let audit = inner.audit(actions::EMAIL_VERIFIED, None);
+        match inner.store.verify_email_with_token(&hash, inner.now(), &audit).await? {
+            ConsumeOutcome::Applied(_) => Ok(()),
+            ConsumeOutcome::Expired => Err(Error::TokenExpired),
+            ConsumeOutcome::Unknown => Err(Error::TokenInvalid),
+        }
+    }
+}

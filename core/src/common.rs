@@ -1,0 +1,51 @@
+//! Small helpers every service uses: audit records, permission checks, page
+//! sizes and resolving `owner/slug` paths. Crate-private.
+
+use crate::error::{Error, Result};
+use crate::facade::Inner;
+use crate::model::{Agent, AgentRef, AuditRecord, ClientInfo, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Principal, UserRecord};
+
+impl Inner {
+    /// A new audit record stamped now, acted by the principal, about `subject`.
+    pub(crate) fn audit(&self, action: &str, actor: Option<&Principal>) -> AuditRecord {
+        AuditRecord::new(self.clock.now(), action).actor(actor.map(|p| p.user_id))
+    }
+
+    /// A new anonymous audit record with the client's IP.
+    pub(crate) fn audit_from_client(&self, action: &str, client: &ClientInfo) -> AuditRecord {
+        AuditRecord::new(self.clock.now(), action).ip(client.ip.clone())
+    }
+
+    /// Resolves `owner/slug` to the owner and the agent (deleted agents included;
+    /// callers decide what a deleted agent means for them), or `not_found`.
+    pub(crate) async fn resolve_agent(&self, agent: &AgentRef) -> Result<(UserRecord, Agent)> {
+        let not_found = || Error::NotFound(format!("agent `{agent}`"));
+        let owner = self.store.find_user_by_handle(&agent.owner.to_ascii_lowercase()).await?.ok_or_else(not_found)?;
+        let found = self.store.find_agent(owner.id, &agent.slug.to_ascii_lowercase()).await?.ok_or_else(not_found)?;
+        Ok((owner, found))
+    }
+
+    /// Checks the acting user still exists and is not disabled. Principals are
+    /// minted by trusted code, but a user may have been disabled since.
+    pub(crate) async fn active_user(&self, principal: &Principal) -> Result<UserRecord> {
+        match self.store.get_user(principal.user_id).await? {
+            Some(user) if !user.disabled => Ok(user),
+            Some(_) => Err(Error::Forbidden("the account is disabled".into())),
+            None => Err(Error::Unauthenticated),
+        }
+    }
+}
+
+/// `forbidden` unless the principal is an administrator.
+pub(crate) fn require_admin(principal: &Principal) -> Result<()> {
+    if principal.is_admin() { Ok(()) } else { Err(Error::Forbidden("administrator role required".into())) }
+}
+
+/// The page size to use: default 20, 1..=100, otherwise a validation error on `limit`.
+pub(crate) fn page_limit(limit: Option<u32>) -> Result<u32> {
+    match limit {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(n) if (1..=MAX_PAGE_SIZE).contains(&n) => Ok(n),
+        Some(_) => Err(Error::invalid("limit", "out_of_range", format!("limit must be between 1 and {MAX_PAGE_SIZE}"))),
+    }
+}

@@ -1,0 +1,285 @@
+//! Configuration of an [`Agentmart`](crate::Agentmart) instance.
+//!
+//! Defaults are production defaults: OWASP argon2id parameters, 15-minute
+//! access tokens, 30-day sessions, throttled logins. The only thing you must
+//! supply is a JWT key; [`Config::with_hs256_secret`] is the usual start.
+//!
+//! ```
+//! use agentmart_core::Config;
+//! let config = Config::with_hs256_secret(b"an-example-secret-of-at-least-32-bytes!".to_vec());
+//! assert!(config.validate().is_ok());
+//! ```
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, FieldError};
+
+/// The signing algorithm of access tokens. Pinned: tokens of other algorithms are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JwtAlgorithm {
+    /// HMAC-SHA256 with a shared secret (default).
+    HS256,
+    /// Ed25519 signatures.
+    EdDSA,
+    /// ECDSA P-256 with SHA-256.
+    ES256,
+}
+
+/// One JWT key. For `HS256` the `secret` is used; for `EdDSA`/`ES256` the PEM keys.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct JwtKey {
+    /// Key id, put in the token header and the JWKS.
+    pub kid: Option<String>,
+    /// Algorithm of this key.
+    pub algorithm: JwtAlgorithm,
+    /// HS256 secret, at least 32 bytes.
+    pub secret: Option<Vec<u8>>,
+    /// PKCS#8 PEM private key (EdDSA/ES256); needed only to sign.
+    pub private_pem: Option<String>,
+    /// SPKI PEM public key (EdDSA/ES256).
+    pub public_pem: Option<String>,
+}
+
+impl std::fmt::Debug for JwtKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtKey")
+            .field("kid", &self.kid)
+            .field("algorithm", &self.algorithm)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("private_pem", &self.private_pem.as_ref().map(|_| "<redacted>"))
+            .field("public_pem", &self.public_pem.is_some())
+            .finish()
+    }
+}
+
+impl JwtKey {
+    /// An HS256 key.
+    pub fn hs256(secret: impl Into<Vec<u8>>) -> Self {
+        Self {
+            kid: None,
+            algorithm: JwtAlgorithm::HS256,
+            secret: Some(secret.into()),
+            private_pem: None,
+            public_pem: None,
+        }
+    }
+
+    /// An EdDSA (Ed25519) key from PEM. Pass `None` as private key for a verify-only key.
+    pub fn ed25519_pem(private_pem: Option<String>, public_pem: String) -> Self {
+        Self { kid: None, algorithm: JwtAlgorithm::EdDSA, secret: None, private_pem, public_pem: Some(public_pem) }
+    }
+
+    /// An ES256 (P-256) key from PEM. Pass `None` as private key for a verify-only key.
+    pub fn es256_pem(private_pem: Option<String>, public_pem: String) -> Self {
+        Self { kid: None, algorithm: JwtAlgorithm::ES256, secret: None, private_pem, public_pem: Some(public_pem) }
+    }
+
+    /// Sets the key id.
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = Some(kid.into());
+        self
+    }
+}
+
+/// Access-token keys: one to sign with, older ones still accepted (rotation).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JwtConfig {
+    /// The key new tokens are signed with.
+    pub signing: JwtKey,
+    /// Keys still accepted for verification (e.g. the previous key during rotation). Same algorithm as `signing`.
+    pub verify_only: Vec<JwtKey>,
+    /// `iss` claim, checked on every token.
+    pub issuer: String,
+    /// `aud` claim, checked on every token.
+    pub audience: String,
+    /// Clock skew tolerated on `exp`/`nbf`.
+    pub leeway: Duration,
+}
+
+/// argon2id cost parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HashingParams {
+    /// Memory in KiB.
+    pub m_cost: u32,
+    /// Iterations.
+    pub t_cost: u32,
+    /// Parallelism.
+    pub p_cost: u32,
+}
+
+impl HashingParams {
+    /// OWASP's recommendation: m = 19456 KiB, t = 2, p = 1 (the default).
+    pub const OWASP: HashingParams = HashingParams { m_cost: 19_456, t_cost: 2, p_cost: 1 };
+
+    /// Very cheap parameters **for tests only**: never use them in production.
+    pub const INSECURE_FAST_FOR_TESTS: HashingParams = HashingParams { m_cost: 64, t_cost: 1, p_cost: 1 };
+}
+
+impl Default for HashingParams {
+    fn default() -> Self {
+        Self::OWASP
+    }
+}
+
+/// Password rules: length bounds and the common-password list. No composition rules (NIST SP 800-63B).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordPolicy {
+    /// Minimum length in characters (default 8).
+    pub min_len: usize,
+    /// Maximum length in characters (default 128).
+    pub max_len: usize,
+    /// Refuse passwords from the bundled list of common passwords (default true).
+    pub reject_common: bool,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        Self { min_len: 8, max_len: 128, reject_common: true }
+    }
+}
+
+/// Login throttling. Failures are counted per account and client key, and per
+/// account; see [`crate::auth`] for how this avoids locking a victim out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThrottleConfig {
+    /// Off switch (load tests only).
+    pub enabled: bool,
+    /// Failures allowed per account and client key in a window before back-off.
+    pub per_client_failures: u32,
+    /// Failures allowed per account (from all clients) in a window before
+    /// back-off for clients that never logged in successfully to it.
+    pub per_account_failures: u32,
+    /// Counting window.
+    pub window: Duration,
+    /// Longest back-off.
+    pub max_backoff: Duration,
+    /// Password-reset and verification emails allowed per account per window.
+    pub notifications_per_window: u32,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            per_client_failures: 5,
+            per_account_failures: 50,
+            window: Duration::from_secs(15 * 60),
+            max_backoff: Duration::from_secs(15 * 60),
+            notifications_per_window: 5,
+        }
+    }
+}
+
+/// Everything configurable about an agentmart instance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// Access-token keys and claims.
+    pub jwt: JwtConfig,
+    /// Lifetime of access tokens (default 15 minutes).
+    pub access_token_ttl: Duration,
+    /// Absolute lifetime of a session and its refresh tokens (default 30 days).
+    pub session_ttl: Duration,
+    /// Lifetime of password-reset tokens (default 30 minutes).
+    pub password_reset_ttl: Duration,
+    /// Lifetime of email-verification tokens (default 48 hours).
+    pub email_verification_ttl: Duration,
+    /// argon2id parameters for new hashes; older hashes are upgraded at login.
+    pub hashing: HashingParams,
+    /// Most password hashes computed at once (default: the number of cores).
+    pub max_concurrent_hashes: Option<usize>,
+    /// Password rules.
+    pub password_policy: PasswordPolicy,
+    /// Login throttling.
+    pub throttle: ThrottleConfig,
+    /// Public URL of the host, used in A2A cards and in links sent by the notifier
+    /// (e.g. `https://example.com/market`). Default `http://localhost:8080`.
+    pub public_base_url: String,
+    /// Secret for signing list cursors; default derived from the JWT signing key.
+    /// Must be the same on every instance over one database.
+    pub cursor_secret: Option<Vec<u8>>,
+}
+
+impl Config {
+    /// Production defaults with an HS256 secret (at least 32 bytes).
+    pub fn with_hs256_secret(secret: impl Into<Vec<u8>>) -> Self {
+        Self::with_jwt_key(JwtKey::hs256(secret))
+    }
+
+    /// Production defaults with the given signing key.
+    pub fn with_jwt_key(key: JwtKey) -> Self {
+        Self {
+            jwt: JwtConfig {
+                signing: key,
+                verify_only: Vec::new(),
+                issuer: "agentmart".into(),
+                audience: "agentmart".into(),
+                leeway: Duration::from_secs(30),
+            },
+            access_token_ttl: Duration::from_secs(15 * 60),
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
+            password_reset_ttl: Duration::from_secs(30 * 60),
+            email_verification_ttl: Duration::from_secs(48 * 3600),
+            hashing: HashingParams::OWASP,
+            max_concurrent_hashes: None,
+            password_policy: PasswordPolicy::default(),
+            throttle: ThrottleConfig::default(),
+            public_base_url: "http://localhost:8080".into(),
+            cursor_secret: None,
+        }
+    }
+
+    /// A configuration for tests: a fixed secret and fast, **insecure** hashing.
+    pub fn for_tests() -> Self {
+        let mut config = Self::with_hs256_secret(b"agentmart-test-secret-0123456789abcdef".to_vec());
+        config.hashing = HashingParams::INSECURE_FAST_FOR_TESTS;
+        config
+    }
+
+    /// Checks the configuration; errors name each bad field.
+    pub fn validate(&self) -> Result<(), Error> {
+        let mut errors = Vec::new();
+        let keys = std::iter::once(&self.jwt.signing).chain(self.jwt.verify_only.iter());
+        for (i, key) in keys.enumerate() {
+            let field = if i == 0 { "jwt.signing".to_string() } else { format!("jwt.verify_only[{}]", i - 1) };
+            if key.algorithm != self.jwt.signing.algorithm {
+                errors.push(FieldError::new(
+                    &field,
+                    "algorithm_mismatch",
+                    "every key must use the signing key's algorithm",
+                ));
+            }
+            match key.algorithm {
+                JwtAlgorithm::HS256 => match &key.secret {
+                    Some(s) if s.len() >= 32 => {}
+                    _ => errors.push(FieldError::new(&field, "too_short", "an HS256 secret must be at least 32 bytes")),
+                },
+                JwtAlgorithm::EdDSA | JwtAlgorithm::ES256 => {
+                    if key.public_pem.is_none() {
+                        errors.push(FieldError::new(&field, "required", "a public key PEM is required"));
+                    }
+                    if i == 0 && key.private_pem.is_none() {
+                        errors.push(FieldError::new(&field, "required", "the signing key needs a private key PEM"));
+                    }
+                }
+            }
+        }
+        if self.access_token_ttl < Duration::from_secs(10) {
+            errors.push(FieldError::new("access_token_ttl", "too_small", "must be at least 10 seconds"));
+        }
+        if self.session_ttl < self.access_token_ttl {
+            errors.push(FieldError::new("session_ttl", "too_small", "must be at least the access-token lifetime"));
+        }
+        if self.hashing.m_cost < 8 * self.hashing.p_cost || self.hashing.t_cost == 0 || self.hashing.p_cost == 0 {
+            errors.push(FieldError::new("hashing", "invalid", "argon2 parameters out of range"));
+        }
+        if self.password_policy.min_len == 0 || self.password_policy.min_len > self.password_policy.max_len {
+            errors.push(FieldError::new("password_policy", "invalid", "min_len must be between 1 and max_len"));
+        }
+        if !(self.public_base_url.starts_with("http://") || self.public_base_url.starts_with("https://")) {
+            errors.push(FieldError::new("public_base_url", "invalid_url", "must be an http(s) URL"));
+        }
+        if errors.is_empty() { Ok(()) } else { Err(Error::Validation(errors)) }
+    }
+}

@@ -1,0 +1,275 @@
+//! Agents, their definitions, drafts and published versions.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{AgentId, UserId};
+
+/// Lifecycle state of an agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentStatus {
+    /// Never published; only the owner sees it.
+    Draft,
+    /// Published and shown in lists and search.
+    Listed,
+    /// Published, reachable by path, absent from lists and search.
+    Unlisted,
+    /// Published, listed with its status message, sorted last.
+    Deprecated,
+    /// Soft-deleted: gone from the marketplace; installs stay readable to their users.
+    Deleted,
+}
+
+impl AgentStatus {
+    /// Wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentStatus::Draft => "draft",
+            AgentStatus::Listed => "listed",
+            AgentStatus::Unlisted => "unlisted",
+            AgentStatus::Deprecated => "deprecated",
+            AgentStatus::Deleted => "deleted",
+        }
+    }
+
+    /// True when the agent appears in lists and search (listed or deprecated).
+    pub fn is_public_listing(self) -> bool {
+        matches!(self, AgentStatus::Listed | AgentStatus::Deprecated)
+    }
+
+    /// True when the agent has a published version and is not deleted.
+    pub fn is_published(self) -> bool {
+        matches!(self, AgentStatus::Listed | AgentStatus::Unlisted | AgentStatus::Deprecated)
+    }
+}
+
+impl std::str::FromStr for AgentStatus {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "draft" => AgentStatus::Draft,
+            "listed" => AgentStatus::Listed,
+            "unlisted" => AgentStatus::Unlisted,
+            "deprecated" => AgentStatus::Deprecated,
+            "deleted" => AgentStatus::Deleted,
+            other => {
+                return Err(crate::Error::invalid(
+                    "status",
+                    "invalid_choice",
+                    format!("unknown status `{other}`; expected listed, unlisted or deprecated"),
+                ));
+            }
+        })
+    }
+}
+
+/// One capability of an agent (an A2A skill).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Skill {
+    /// Identifier, unique within the agent: `^[a-z0-9][a-z0-9_-]{0,63}$`.
+    pub id: String,
+    /// Display name, 1–100 characters.
+    pub name: String,
+    /// What the skill does, ≤ 1000 characters.
+    #[serde(default)]
+    pub description: String,
+    /// Keywords, ≤ 10, each ≤ 32 characters.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Example prompts, ≤ 10, each ≤ 500 characters.
+    #[serde(default)]
+    pub examples: Vec<String>,
+}
+
+/// Model settings of an agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ModelSettings {
+    /// Model name, 1–100 characters, e.g. `gpt-4o-mini`.
+    pub name: String,
+    /// Sampling temperature, 0.0–2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    /// Maximum output tokens, 1–1,000,000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
+}
+
+/// Everything a user writes about an agent. Drafts and versions both hold one.
+///
+/// Limits are enforced by [`crate::agents::validate_definition`]; see API.md.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct AgentDefinition {
+    /// Display name, 1–100 characters.
+    pub name: String,
+    /// One-line pitch, ≤ 100 characters.
+    #[serde(default)]
+    pub tagline: String,
+    /// Long description, ≤ 2000 characters.
+    #[serde(default)]
+    pub description: String,
+    /// The system prompt, 1–32000 characters. Never shown publicly.
+    #[serde(default)]
+    pub system_prompt: String,
+    /// Capabilities, ≤ 32.
+    #[serde(default)]
+    pub skills: Vec<Skill>,
+    /// Accepted MIME types (allow-list), ≥ 1.
+    #[serde(default)]
+    pub input_modes: Vec<String>,
+    /// Produced MIME types (allow-list), ≥ 1.
+    #[serde(default)]
+    pub output_modes: Vec<String>,
+    /// JSON Schema of the input; required when `input_modes` has `application/json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_schema: Option<serde_json::Value>,
+    /// JSON Schema of the output; required when `output_modes` has `application/json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_schema: Option<serde_json::Value>,
+    /// Suggested first messages, ≤ 6.
+    #[serde(default)]
+    pub conversation_starters: Vec<String>,
+    /// Model settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelSettings>,
+    /// Category (lower-case slug), optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Tags, ≤ 10, lower-case.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Icon URL (http/https).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon_url: Option<String>,
+    /// Documentation URL (http/https).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documentation_url: Option<String>,
+}
+
+/// An agent's metadata (without its draft or versions).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agent {
+    /// Stable id.
+    pub id: AgentId,
+    /// Owner.
+    pub owner_id: UserId,
+    /// Unique per owner: `^[a-z0-9][a-z0-9-]{1,62}$`.
+    pub slug: String,
+    /// Lifecycle state.
+    pub status: AgentStatus,
+    /// Optional message shown with the status (e.g. why it is deprecated).
+    pub status_message: Option<String>,
+    /// The newest published version, if any.
+    pub latest_version: Option<semver::Version>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change (draft edit, publish, status change).
+    pub updated_at: DateTime<Utc>,
+    /// Time of the latest publish.
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// The owner's editable draft of an agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    /// Whose draft.
+    pub agent_id: AgentId,
+    /// The definition being edited.
+    pub definition: AgentDefinition,
+    /// Last edit.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One published, immutable version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentVersion {
+    /// Which agent.
+    pub agent_id: AgentId,
+    /// The semver version.
+    pub version: semver::Version,
+    /// The snapshot of the draft at publish time.
+    pub definition: AgentDefinition,
+    /// Release notes, ≤ 2000 characters.
+    pub changelog: Option<String>,
+    /// Publish time.
+    pub published_at: DateTime<Utc>,
+    /// Who published it.
+    pub published_by: UserId,
+}
+
+/// Counters kept per agent by the store, updated atomically with the rows they summarise.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct AgentStats {
+    /// Number of users who have the agent installed.
+    pub install_count: u64,
+    /// Number of ratings.
+    pub rating_count: u64,
+    /// Sum of all stars.
+    pub rating_sum: u64,
+    /// Count of 1..=5 star ratings (index 0 is one star).
+    pub histogram: [u64; 5],
+    /// Total usage events ever recorded.
+    pub usage_events: u64,
+    /// Trending score in log2 space; see [`crate::ranking::trending_increment`].
+    pub trending: f64,
+}
+
+impl AgentStats {
+    /// Adds one rating of `stars` (1..=5; other values are clamped) to the aggregate.
+    pub fn add_rating(&mut self, stars: u8) {
+        self.rating_count += 1;
+        self.rating_sum += u64::from(stars);
+        self.histogram[Self::star_slot(stars)] += 1;
+    }
+
+    /// Removes one rating of `stars` from the aggregate (never below zero).
+    pub fn remove_rating(&mut self, stars: u8) {
+        self.rating_count = self.rating_count.saturating_sub(1);
+        self.rating_sum = self.rating_sum.saturating_sub(u64::from(stars));
+        let slot = &mut self.histogram[Self::star_slot(stars)];
+        *slot = slot.saturating_sub(1);
+    }
+
+    fn star_slot(stars: u8) -> usize {
+        usize::from(stars.clamp(1, 5) - 1)
+    }
+
+    /// Arithmetic mean of the stars, 0 when unrated.
+    pub fn mean(&self) -> f64 {
+        if self.rating_count == 0 { 0.0 } else { self.rating_sum as f64 / self.rating_count as f64 }
+    }
+}
+
+/// Addresses an agent by its public path `owner/slug` (owner is the handle).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AgentRef {
+    /// The owner's handle.
+    pub owner: String,
+    /// The agent's slug.
+    pub slug: String,
+}
+
+impl AgentRef {
+    /// Builds a reference.
+    pub fn new(owner: impl Into<String>, slug: impl Into<String>) -> Self {
+        Self { owner: owner.into(), slug: slug.into() }
+    }
+}
+
+impl std::fmt::Display for AgentRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.owner, self.slug)
+    }
+}
+
+impl std::str::FromStr for AgentRef {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once('/') {
+            Some((owner, slug)) if !owner.is_empty() && !slug.is_empty() && !slug.contains('/') => {
+                Ok(AgentRef::new(owner, slug))
+            }
+            _ => Err(crate::Error::MalformedRequest(format!("`{s}` is not an owner/slug path"))),
+        }
+    }
+}

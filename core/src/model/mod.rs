@@ -1,0 +1,71 @@
+//! Plain data types shared by the services and the storage traits.
+//!
+//! Every type here is owned, `Clone`, and serde-serializable, so that it can
+//! cross into Python and JavaScript and be stored by any backend.
+
+pub mod agent;
+pub mod audit;
+pub mod market;
+pub mod session;
+pub mod user;
+
+pub use agent::*;
+pub use audit::*;
+pub use market::*;
+pub use session::*;
+pub use user::*;
+
+use serde::{Deserialize, Serialize};
+
+/// One page of a list, with the opaque cursor of the next page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// The items of this page, in the requested order.
+    pub items: Vec<T>,
+    /// Pass this back as `cursor` to get the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Maps every item.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+    }
+}
+
+/// Information about the calling client, recorded with sessions and audit records.
+///
+/// All fields are optional and supplied by the host (the HTTP adapter fills
+/// them from the request). `client_key` scopes login throttling: failures from
+/// one client key do not slow down the account owner on another.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientInfo {
+    /// The client's IP address, as text.
+    pub ip: Option<String>,
+    /// The client's user agent.
+    pub user_agent: Option<String>,
+    /// A stable key for the client (e.g. the IP, or a device cookie) used by login throttling.
+    pub client_key: Option<String>,
+}
+
+impl ClientInfo {
+    /// Client info with only an IP, which also serves as the throttling key.
+    pub fn from_ip(ip: impl Into<String>) -> Self {
+        let ip = ip.into();
+        Self { client_key: Some(ip.clone()), ip: Some(ip), user_agent: None }
+    }
+}
+
+/// Limit and cursor of a list request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRequest {
+    /// Page size, default 20, at most 100.
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Default page size.
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+/// Largest allowed page size.
+pub const MAX_PAGE_SIZE: u32 = 100;

@@ -1,0 +1,84 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::StorageResult;
+use crate::ids::{AgentId, UserId};
+use crate::model::{Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditRecord, Draft};
+
+/// The request of [`AgentStore::publish_version`].
+#[derive(Debug, Clone)]
+pub struct PublishVersion {
+    /// The version to store (immutable from now on).
+    pub version: AgentVersion,
+    /// The agent's latest version as the caller read it; the publish only
+    /// happens when it is still the latest (compare-and-set), so versions rise
+    /// strictly even under concurrent publishes.
+    pub expected_latest: Option<semver::Version>,
+    /// Written with the version.
+    pub audit: AuditRecord,
+}
+
+/// Agents, drafts and versions (the builder's side).
+#[async_trait]
+pub trait AgentStore: Send + Sync {
+    /// Inserts a new agent (status `draft`) with its draft, writing `audit`.
+    /// `Conflict(Slug)` when the owner already has an agent with this slug
+    /// (deleted agents keep their slug reserved).
+    async fn create_agent(&self, agent: &Agent, draft: &Draft, audit: &AuditRecord) -> StorageResult<()>;
+
+    /// The agent with this id, if any (deleted ones included).
+    async fn get_agent(&self, id: AgentId) -> StorageResult<Option<Agent>>;
+
+    /// The agent of this owner with this slug, if any (deleted ones included).
+    async fn find_agent(&self, owner: UserId, slug: &str) -> StorageResult<Option<Agent>>;
+
+    /// The agent's draft. `NotFound` for an unknown agent.
+    async fn get_draft(&self, id: AgentId) -> StorageResult<Draft>;
+
+    /// Replaces the draft's definition, sets the draft's and the agent's
+    /// `updated_at = now`, writes `audit`, returns the new draft.
+    /// `NotFound` for an unknown agent, `Conflict(AgentDeleted)` for a deleted one.
+    async fn update_draft(
+        &self,
+        id: AgentId,
+        definition: &AgentDefinition,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<Draft>;
+
+    /// Publishes a version atomically: checks the agent exists and is not
+    /// deleted (`NotFound` / `Conflict(AgentDeleted)`), that the version does not
+    /// exist yet (`Conflict(Version)`), and that the agent's `latest_version`
+    /// equals `expected_latest` (`Conflict(StaleVersion)`). Then stores the
+    /// version, sets `latest_version`, `updated_at = published_at`, sets
+    /// `published_at` if it was unset (first publish), moves a `draft` agent to
+    /// `listed`, refreshes the catalogue (search index, sort keys), and writes the
+    /// audit record. Returns the updated agent.
+    async fn publish_version(&self, request: &PublishVersion) -> StorageResult<Agent>;
+
+    /// Published versions, newest (highest semver) first. Empty for unknown agents.
+    async fn list_versions(&self, id: AgentId) -> StorageResult<Vec<AgentVersion>>;
+
+    /// One published version, if it exists.
+    async fn get_version(&self, id: AgentId, version: &semver::Version) -> StorageResult<Option<AgentVersion>>;
+
+    /// Sets the status and its message, `updated_at = now`, updates the
+    /// catalogue (listed/deprecated appear in lists and search, others do not),
+    /// writes `audit`, returns the agent. `NotFound` for an unknown agent;
+    /// `Conflict(AgentDeleted)` when the agent is already deleted. Setting
+    /// `Deleted` is the soft delete. The caller checks transitions are allowed.
+    async fn set_agent_status(
+        &self,
+        id: AgentId,
+        status: AgentStatus,
+        message: Option<&str>,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<Agent>;
+
+    /// Every agent of the owner, drafts and deleted included, newest first.
+    async fn list_owner_agents(&self, owner: UserId) -> StorageResult<Vec<Agent>>;
+
+    /// The agent's counters (zeros for an agent with none yet).
+    async fn get_stats(&self, id: AgentId) -> StorageResult<AgentStats>;
+}

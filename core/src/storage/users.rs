@@ -1,0 +1,134 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::StorageResult;
+use crate::ids::{SessionId, UserId};
+use crate::model::{AuditRecord, OneTimeToken, OneTimeTokenKind, ProfilePatch, Role, TokenHash, UserRecord};
+
+/// Which sessions a password change ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndSessions {
+    /// Keep every session (e.g. a rehash at login).
+    None,
+    /// End every session except this one (change password).
+    AllExcept(SessionId),
+    /// End every session (reset).
+    All,
+}
+
+/// Outcome of consuming a one-time token.
+// Returned once per reset or verification; boxing the record would only add noise to every backend.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsumeOutcome {
+    /// The token was valid; it is now used up and the change was applied.
+    Applied(UserRecord),
+    /// The token existed but had expired; it is now deleted and nothing changed.
+    Expired,
+    /// No such token (never issued, or already used).
+    Unknown,
+}
+
+/// Accounts.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Inserts a new user and writes `audit`.
+    ///
+    /// Fails with `Conflict(Email)` when another user has the same `email`
+    /// (emails are stored normalised, so this is case-insensitive),
+    /// `Conflict(Handle)` for a taken handle, `Conflict(ExternalId)` for a
+    /// linked external id. Nothing is written on failure.
+    async fn create_user(&self, user: &UserRecord, audit: &AuditRecord) -> StorageResult<()>;
+
+    /// The user with this id, if any.
+    async fn get_user(&self, id: UserId) -> StorageResult<Option<UserRecord>>;
+
+    /// The user with this normalised email, if any.
+    async fn find_user_by_email(&self, email: &str) -> StorageResult<Option<UserRecord>>;
+
+    /// The user with this handle, if any.
+    async fn find_user_by_handle(&self, handle: &str) -> StorageResult<Option<UserRecord>>;
+
+    /// The user linked to this external id, if any.
+    async fn find_user_by_external_id(&self, external_id: &str) -> StorageResult<Option<UserRecord>>;
+
+    /// Applies a profile patch (fields that are `None` stay), sets `updated_at`, writes `audit`,
+    /// and returns the updated user. `NotFound` for an unknown user, `Conflict(Handle)` for a taken handle.
+    async fn update_profile(
+        &self,
+        id: UserId,
+        patch: &ProfilePatch,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<UserRecord>;
+
+    /// Replaces the password hash and ends the chosen sessions (setting their
+    /// `revoked_at = now`), atomically, writing `audit`. `NotFound` for an unknown user.
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        end_sessions: EndSessions,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<()>;
+
+    /// Sets the role, writing `audit`. `NotFound` for an unknown user.
+    async fn set_role(
+        &self,
+        id: UserId,
+        role: Role,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<UserRecord>;
+
+    /// Disables or enables the user, writing `audit`. Disabling also ends every
+    /// session of the user in the same transaction. `NotFound` for an unknown user.
+    async fn set_disabled(
+        &self,
+        id: UserId,
+        disabled: bool,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<UserRecord>;
+
+    /// Deletes the account in one transaction: ends every session, removes its
+    /// one-time tokens, removes its installs (decrementing install counts),
+    /// removes its ratings (updating aggregates), soft-deletes the agents it
+    /// owns (status `deleted`), and removes the user row (freeing the email,
+    /// handle and external id). Writes `audit`. `NotFound` for an unknown user.
+    async fn delete_user(&self, id: UserId, now: DateTime<Utc>, audit: &AuditRecord) -> StorageResult<()>;
+
+    /// Stores a one-time token, first deleting any earlier token of the same
+    /// kind for the same user (only the newest link works). Writes `audit`.
+    async fn put_one_time_token(&self, token: &OneTimeToken, audit: &AuditRecord) -> StorageResult<()>;
+
+    /// Password reset with a token, in one transaction: if a `PasswordReset`
+    /// token with this hash exists and `now < expires_at`, delete it, set the
+    /// password hash, end every session of the user, write `audit` (whose
+    /// actor/subject the store fills with the token's user) and return `Applied`.
+    /// An expired token is deleted and `Expired` returned; otherwise `Unknown`.
+    async fn reset_password_with_token(
+        &self,
+        hash: &TokenHash,
+        password_hash: &str,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<ConsumeOutcome>;
+
+    /// Email verification with a token, in one transaction: if an
+    /// `EmailVerification` token with this hash exists, is unexpired, and its
+    /// `email` still equals the user's email, delete it, set
+    /// `email_verified = true`, write `audit` (actor/subject filled with the
+    /// token's user) and return `Applied`. Expired: deleted, `Expired`.
+    /// Otherwise (unknown, or the email changed since) `Unknown`.
+    async fn verify_email_with_token(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<ConsumeOutcome>;
+
+    /// Number of one-time tokens of this kind currently stored for the user (for tests and operators).
+    async fn count_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64>;
+}

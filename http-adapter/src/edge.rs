@@ -1,0 +1,242 @@
+//! The edge middleware every request passes: request id, client address,
+//! timeout, problem rendering, security headers, metrics and the request log.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use agentmart_core::{ClientInfo, ErrorCode};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tracing::Instrument;
+
+use crate::problem::{ApiError, PROBLEM_JSON};
+use crate::state::AppState;
+
+/// The header carrying the request id, both ways.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The id of the current request (a caller's sane `x-request-id`, else a fresh UUIDv7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+/// The strict CSP of API answers: nothing may be loaded or framed.
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Accepts a caller's request id when it is 1–128 characters of `[A-Za-z0-9._:-]`.
+fn accept_request_id(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(REQUEST_ID_HEADER)?.to_str().ok()?;
+    let sane = !value.is_empty()
+        && value.len() <= 128
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    sane.then(|| value.to_string())
+}
+
+/// The client's IP: the socket's peer, or — only when the peer is a trusted
+/// proxy — the right-most address of `X-Forwarded-For` that is not itself a
+/// trusted proxy.
+pub(crate) fn client_ip(state: &AppState, headers: &HeaderMap, peer: Option<IpAddr>) -> Option<IpAddr> {
+    let peer = peer?;
+    let trusted = &state.options.trusted_proxies;
+    if trusted.is_empty() || !trusted.iter().any(|net| net.contains(&peer)) {
+        return Some(peer);
+    }
+    let mut hops: Vec<IpAddr> = Vec::new();
+    for value in headers.get_all("x-forwarded-for") {
+        let Ok(text) = value.to_str() else { return Some(peer) };
+        for part in text.split(',') {
+            match part.trim().parse::<IpAddr>() {
+                Ok(ip) => hops.push(ip),
+                Err(_) => return Some(peer),
+            }
+        }
+    }
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        client = hop;
+        if !trusted.iter().any(|net| net.contains(&hop)) {
+            break;
+        }
+    }
+    Some(client)
+}
+
+fn client_info(state: &AppState, req: &Request) -> ClientInfo {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let ip = client_ip(state, req.headers(), peer).map(|ip| ip.to_string());
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(256).collect::<String>());
+    ClientInfo { client_key: ip.clone(), ip, user_agent }
+}
+
+fn set_default(headers: &mut HeaderMap, name: HeaderName, value: HeaderValue) {
+    if !headers.contains_key(&name) {
+        headers.insert(name, value);
+    }
+}
+
+/// The edge middleware (see the module docs).
+pub(crate) async fn edge(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = accept_request_id(req.headers()).unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    let route_label = route.as_deref().unwrap_or("unmatched").to_owned();
+    let client = client_info(&state, &req);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %method,
+        route = %route_label,
+        path = %req.uri().path(),
+        client_ip = client.ip.as_deref().unwrap_or("-"),
+    );
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    req.extensions_mut().insert(client);
+
+    let timeout = state.options.request_timeout;
+    let mut response = async move {
+        match timeout {
+            Some(limit) => match tokio::time::timeout(limit, next.run(req)).await {
+                Ok(response) => response,
+                Err(_) => ApiError::timeout().into_response(),
+            },
+            None => next.run(req).await,
+        }
+    }
+    .instrument(span.clone())
+    .await;
+
+    let status = response.status();
+    if status.is_client_error() || status.is_server_error() {
+        let carried = response.extensions_mut().remove::<ApiError>();
+        let is_problem = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+        let problem = match carried {
+            Some(err) => Some(err),
+            None if !is_problem => Some(ApiError::from_status(status)),
+            None => None,
+        };
+        if let Some(err) = problem {
+            if matches!(err.code, ErrorCode::Internal | ErrorCode::Unavailable) {
+                if let Some(m) = &state.metrics {
+                    m.store_error(err.code.as_str());
+                }
+                span.in_scope(|| {
+                    tracing::error!(
+                        code = err.code.as_str(),
+                        cause = err.cause.as_deref().unwrap_or("(no cause recorded)"),
+                        "request failed"
+                    );
+                });
+            }
+            let mut rendered = err.render(Some(&request_id));
+            rendered.extensions_mut().remove::<ApiError>();
+            // Keep the original answer's headers (Allow, CORS, ...), except the body's.
+            let (parts, _) = response.into_parts();
+            let mut headers = parts.headers;
+            headers.remove(header::CONTENT_LENGTH);
+            headers.remove(header::CONTENT_TYPE);
+            for (name, value) in rendered.headers() {
+                headers.insert(name.clone(), value.clone());
+            }
+            *rendered.headers_mut() = headers;
+            response = rendered;
+        }
+        if status.as_u16() == 401 {
+            set_default(response.headers_mut(), header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+    }
+
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        headers.insert(REQUEST_ID_HEADER, value);
+    }
+    set_default(headers, header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    set_default(headers, header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    set_default(headers, header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    set_default(headers, header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(API_CSP));
+    set_default(headers, header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(max_age) = state.options.hsts_max_age
+        && let Ok(value) = HeaderValue::from_str(&format!("max-age={}; includeSubDomains", max_age.as_secs()))
+    {
+        set_default(headers, header::STRICT_TRANSPORT_SECURITY, value);
+    }
+
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    if let Some(m) = &state.metrics {
+        m.observe_request(method.as_str(), &route_label, status, elapsed.as_secs_f64());
+    }
+    span.in_scope(|| {
+        tracing::info!(status, latency_ms = elapsed.as_secs_f64() * 1000.0, "answered");
+    });
+    response
+}
+
+/// The rate-limit bucket of an address: the address itself for IPv4, its /64
+/// network for IPv6 (one subscriber usually holds a whole /64).
+pub(crate) fn rate_limit_bucket(ip: &str) -> String {
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_else(|| ip.to_string()),
+        _ => ip.to_string(),
+    }
+}
+
+/// Per-IP fixed-window limit on the auth routes, counted in the store.
+pub(crate) async fn auth_rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(limit) = state.options.auth_rate_limit else { return next.run(req).await };
+    let Some(ip) = req.extensions().get::<ClientInfo>().and_then(|c| c.ip.clone()) else {
+        return next.run(req).await;
+    };
+    let Ok(window) = chrono::Duration::from_std(limit.window) else { return next.run(req).await };
+    let now = state.options.clock.now();
+    let key = format!("http:auth:ip:{}", rate_limit_bucket(&ip));
+    match state.mart.store().hit_counter(&key, now, window).await {
+        Ok(counter) if counter.count > limit.max_requests => {
+            if let Some(m) = &state.metrics {
+                m.rate_limited("auth");
+            }
+            let wait = (counter.window_started_at + window - now).to_std().unwrap_or_default();
+            ApiError::rate_limited(wait).into_response()
+        }
+        Ok(_) => next.run(req).await,
+        Err(err) => ApiError::from(agentmart_core::Error::from(err)).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_share_a_bucket_per_64() {
+        assert_eq!(rate_limit_bucket("203.0.113.7"), "203.0.113.7");
+        assert_eq!(rate_limit_bucket("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(rate_limit_bucket("2001:db8:1:2:bbbb::9"), "2001:db8:1:2::/64");
+        assert_ne!(rate_limit_bucket("2001:db8:1:3::1"), "2001:db8:1:2::/64");
+        assert_eq!(rate_limit_bucket("::ffff:198.51.100.4"), "198.51.100.4");
+    }
+
+    #[test]
+    fn request_ids_from_callers_must_be_sane() {
+        let mut headers = HeaderMap::new();
+        headers.insert(REQUEST_ID_HEADER, HeaderValue::from_static("ok-1.2:3_4"));
+        assert_eq!(accept_request_id(&headers).as_deref(), Some("ok-1.2:3_4"));
+        headers.insert(REQUEST_ID_HEADER, HeaderValue::from_static("no/slashes"));
+        assert_eq!(accept_request_id(&headers), None);
+        let long = "a".repeat(129);
+        headers.insert(REQUEST_ID_HEADER, HeaderValue::from_str(&long).unwrap());
+        assert_eq!(accept_request_id(&headers), None);
+    }
+}

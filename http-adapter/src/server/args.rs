@@ -1,0 +1,173 @@
+//! Command-line arguments (each flag also reads an environment variable).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// agentmart — an AI-agent marketplace server: accounts, a builder for custom
+/// agents, and a marketplace to browse, install, rate and use them.
+///
+/// Quick start: `agentmart serve --dev` serves the JSON API on
+/// http://127.0.0.1:8080 (see /docs there) with its data in ./agentmart-data.
+#[derive(Debug, Parser)]
+#[command(name = "agentmart", version, about, long_about, after_help = AFTER_HELP)]
+pub(crate) struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+
+    /// Log line format.
+    #[arg(long, global = true, env = "AGENTMART_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub(crate) log_format: LogFormat,
+}
+
+const AFTER_HELP: &str = "\
+Examples:
+  agentmart serve --dev                       try it locally (tokens of emails shown in the log)
+  agentmart serve --outbox ./outbox           write reset/verification emails as JSON files
+  AGENTMART_JWT_SECRET=$(openssl rand -hex 32) agentmart serve --listen 0.0.0.0:8080 --store sled:/var/lib/agentmart
+  agentmart admin grant --email you@example.com   make a registered user an administrator
+
+Every flag can also be set by its environment variable (shown in `agentmart serve --help`).
+Logs go to stderr; choose what is logged with AGENTMART_LOG or RUST_LOG (e.g. `info`, `agentmart_http=debug`).";
+
+/// Log line formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run the HTTP server until SIGTERM or Ctrl-C.
+    Serve(ServeArgs),
+    /// Create or upgrade the store's schema, then exit.
+    Migrate(StoreArgs),
+    /// Administration tasks.
+    Admin {
+        /// The task.
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+/// Administration tasks.
+#[derive(Debug, Subcommand)]
+pub(crate) enum AdminCommand {
+    /// Give a registered user the admin role.
+    Grant {
+        /// The user's email address.
+        #[arg(long)]
+        email: String,
+        /// Where the data lives.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct StoreArgs {
+    /// The store: `sled:PATH` (embedded, the default); `sqlite:PATH` and
+    /// `postgres://...` come with the SQL backend.
+    #[arg(long, env = "AGENTMART_STORE", default_value = "sled:./agentmart-data")]
+    pub(crate) store: String,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "AGENTMART_LISTEN", default_value = "127.0.0.1:8080")]
+    pub(crate) listen: SocketAddr,
+
+    /// Where the data lives.
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+
+    /// Write each outgoing message (password reset, email verification) as one
+    /// JSON file in this directory instead of logging it.
+    #[arg(long, env = "AGENTMART_OUTBOX")]
+    pub(crate) outbox: Option<PathBuf>,
+
+    /// A TOML file with further settings (limits, CORS, proxies, token lifetimes).
+    #[arg(long, env = "AGENTMART_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Development mode: log the tokens of outgoing messages in clear.
+    #[arg(long, env = "AGENTMART_DEV")]
+    pub(crate) dev: bool,
+
+    /// The public URL clients reach this server at (used in links and agent cards).
+    #[arg(long, env = "AGENTMART_PUBLIC_URL")]
+    pub(crate) public_url: Option<String>,
+
+    /// Origins allowed to call the API from browsers (comma-separated); none by default.
+    #[arg(long = "cors-origin", env = "AGENTMART_CORS_ORIGINS", value_delimiter = ',')]
+    pub(crate) cors_origins: Vec<String>,
+
+    /// Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is trusted; none by default.
+    #[arg(long = "trusted-proxy", env = "AGENTMART_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub(crate) trusted_proxies: Vec<String>,
+
+    /// Switch every limit off (body size, timeout, rate limits, login throttling). Load tests only.
+    #[arg(long, env = "AGENTMART_NO_LIMITS")]
+    pub(crate) no_limits: bool,
+
+    /// Private key file (PKCS#8 PEM) for signing access tokens with EdDSA or ES256.
+    /// Without key files, `AGENTMART_JWT_SECRET` (HS256, at least 32 bytes) is used,
+    /// else a random secret kept in the data directory.
+    #[arg(long, env = "AGENTMART_JWT_PRIVATE_KEY", requires = "jwt_public_key")]
+    pub(crate) jwt_private_key: Option<PathBuf>,
+
+    /// Public key file (SPKI PEM) matching `--jwt-private-key`.
+    #[arg(long, env = "AGENTMART_JWT_PUBLIC_KEY", requires = "jwt_private_key")]
+    pub(crate) jwt_public_key: Option<PathBuf>,
+
+    /// Algorithm of the key files.
+    #[arg(long, env = "AGENTMART_JWT_ALGORITHM", value_enum, default_value_t = KeyAlgorithm::Eddsa)]
+    pub(crate) jwt_algorithm: KeyAlgorithm,
+}
+
+/// Asymmetric signing algorithms for key files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum KeyAlgorithm {
+    /// Ed25519.
+    Eddsa,
+    /// ECDSA P-256.
+    Es256,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_defaults_match_the_documentation() {
+        let cli = Cli::try_parse_from(["agentmart", "serve"]).unwrap();
+        let Command::Serve(args) = cli.command else { panic!("expected serve") };
+        assert_eq!(args.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(args.store.store, "sled:./agentmart-data");
+        assert!(!args.dev);
+        assert!(args.outbox.is_none());
+    }
+
+    #[test]
+    fn admin_grant_needs_an_email() {
+        assert!(Cli::try_parse_from(["agentmart", "admin", "grant"]).is_err());
+        let cli =
+            Cli::try_parse_from(["agentmart", "admin", "grant", "--email", "a@b.c", "--store", "sled:/x"]).unwrap();
+        assert!(matches!(cli.command, Command::Admin { command: AdminCommand::Grant { .. } }));
+    }
+}

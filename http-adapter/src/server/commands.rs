@@ -1,0 +1,229 @@
+//! The commands: `serve`, `migrate`, `admin grant`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use agentmart_core::{Agentmart, Config, Notifier};
+use agentmart_http::{HttpOptions, RateLimit, router};
+use ipnet::IpNet;
+
+use super::args::{ServeArgs, StoreArgs};
+use super::config_file::FileConfig;
+use super::notifiers::{OutboxNotifier, ServerLogNotifier};
+use super::store_url::StoreUrl;
+use super::{Fatal, fatal, keys};
+
+/// Parses `10.0.0.0/8` or a single address.
+fn parse_proxy(text: &str) -> Result<IpNet, Fatal> {
+    let text = text.trim();
+    if let Ok(net) = text.parse::<IpNet>() {
+        return Ok(net);
+    }
+    match text.parse::<std::net::IpAddr>() {
+        Ok(ip) => Ok(IpNet::from(ip)),
+        Err(_) => fatal!("`{text}` is not an IP address or CIDR range (trusted proxies)"),
+    }
+}
+
+/// The router options from the file, the flags and `--no-limits`.
+pub(crate) fn http_options(args: &ServeArgs, file: &FileConfig) -> Result<HttpOptions, Fatal> {
+    let http = &file.http;
+    let mut options = HttpOptions::default();
+    if let Some(bytes) = http.body_limit_bytes {
+        options.body_limit = (bytes > 0).then_some(bytes);
+    }
+    if let Some(secs) = http.request_timeout_secs {
+        options.request_timeout = (secs > 0).then(|| Duration::from_secs(secs));
+    }
+    if http.auth_rate_limit.is_some() || http.auth_rate_limit_window_secs.is_some() {
+        let max = http.auth_rate_limit.unwrap_or(60);
+        let window = Duration::from_secs(http.auth_rate_limit_window_secs.unwrap_or(60).max(1));
+        options.auth_rate_limit = (max > 0).then(|| RateLimit::new(max, window));
+    }
+    let origins = if args.cors_origins.is_empty() { &http.cors_origins } else { &args.cors_origins };
+    options.cors_allowed_origins = origins.iter().filter(|o| !o.trim().is_empty()).cloned().collect();
+    let proxies = if args.trusted_proxies.is_empty() { &http.trusted_proxies } else { &args.trusted_proxies };
+    options.trusted_proxies =
+        proxies.iter().filter(|p| !p.trim().is_empty()).map(|p| parse_proxy(p)).collect::<Result<_, _>>()?;
+    options.hsts_max_age = http.hsts_max_age_secs.filter(|s| *s > 0).map(Duration::from_secs);
+    if let Some(metrics) = http.metrics {
+        options.metrics = metrics;
+    }
+    if args.no_limits {
+        options.body_limit = None;
+        options.request_timeout = None;
+        options.auth_rate_limit = None;
+    }
+    Ok(options)
+}
+
+/// The core configuration around the signing key.
+pub(crate) fn core_config(args: &ServeArgs, file: &FileConfig, key: agentmart_core::JwtKey) -> Config {
+    let mut config = Config::with_jwt_key(key);
+    let auth = &file.auth;
+    if let Some(secs) = auth.access_token_ttl_secs {
+        config.access_token_ttl = Duration::from_secs(secs);
+    }
+    if let Some(secs) = auth.session_ttl_secs {
+        config.session_ttl = Duration::from_secs(secs);
+    }
+    if let Some(enabled) = auth.login_throttling {
+        config.throttle.enabled = enabled;
+    }
+    if let Some(issuer) = &auth.issuer {
+        config.jwt.issuer.clone_from(issuer);
+    }
+    if let Some(audience) = &auth.audience {
+        config.jwt.audience.clone_from(audience);
+    }
+    config.public_base_url = args
+        .public_url
+        .clone()
+        .or_else(|| file.public_url.clone())
+        .unwrap_or_else(|| format!("http://{}", args.listen))
+        .trim_end_matches('/')
+        .to_string();
+    if args.no_limits {
+        config.throttle.enabled = false;
+    }
+    config
+}
+
+/// `agentmart serve`.
+pub(crate) async fn serve(args: ServeArgs) -> Result<(), Fatal> {
+    let started = Instant::now();
+    let file = match &args.config {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
+    let options = http_options(&args, &file)?;
+    let url = StoreUrl::parse(&args.store.store)?;
+    let store = url.open().await?;
+    let (key, warning) = keys::resolve(&args, std::env::var("AGENTMART_JWT_SECRET").ok(), url.data_dir().as_deref())?;
+    if let Some(warning) = warning {
+        tracing::warn!("{warning}");
+    }
+    let config = core_config(&args, &file, key);
+    let notifier: Arc<dyn Notifier> = match &args.outbox {
+        Some(dir) => Arc::new(
+            OutboxNotifier::new(dir.clone())
+                .map_err(|e| Fatal(format!("cannot use the outbox {}: {e}", dir.display())))?,
+        ),
+        None => Arc::new(ServerLogNotifier { reveal: args.dev }),
+    };
+    let backend = store.backend_name();
+    let mart = Agentmart::builder(store, config).notifier(notifier).build()?;
+    if args.no_limits {
+        tracing::warn!("--no-limits: body size, timeouts, rate limits and login throttling are OFF (load tests only)");
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| Fatal(format!("cannot listen on {}: {e}", args.listen)))?;
+    let addr = listener.local_addr().map_err(|e| Fatal(format!("cannot read the bound address: {e}")))?;
+    let app = router(mart.clone(), options).into_make_service_with_connect_info::<SocketAddr>();
+    tracing::info!(
+        store = backend,
+        startup_ms = started.elapsed().as_millis() as u64,
+        "agentmart serving http://{addr} (API under /v1, health at /healthz)"
+    );
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+    tracing::info!("stopped accepting; in-flight requests finished; flushing the store");
+    let flushed = mart.flush().await;
+    served.map_err(|e| Fatal(format!("server error: {e}")))?;
+    flushed?;
+    tracing::info!("agentmart stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received; shutting down"),
+        () = terminate => tracing::info!("SIGTERM received; shutting down"),
+    }
+}
+
+/// `agentmart migrate`.
+pub(crate) async fn migrate(args: StoreArgs) -> Result<(), Fatal> {
+    let url = StoreUrl::parse(&args.store)?;
+    let report = url.migrate().await?;
+    println!("{report}");
+    Ok(())
+}
+
+/// `agentmart admin grant --email E`.
+pub(crate) async fn admin_grant(email: String, args: StoreArgs) -> Result<(), Fatal> {
+    let url = StoreUrl::parse(&args.store)?;
+    let store = url.open().await?;
+    // The signing key is not used by this call; a throwaway one satisfies the configuration.
+    let mut throwaway = [0u8; 32];
+    getrandom::fill(&mut throwaway).map_err(|e| Fatal(format!("no randomness from the OS: {e}")))?;
+    let mart = Agentmart::new(store, Config::with_hs256_secret(throwaway.to_vec()))?;
+    let profile = mart.admin().set_role_by_email(&email, agentmart_core::Role::Admin).await?;
+    mart.flush().await?;
+    println!("{} (@{}) is now an admin", email.trim(), profile.handle);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn serve_args(extra: &[&str]) -> ServeArgs {
+        let mut argv = vec!["agentmart", "serve"];
+        argv.extend_from_slice(extra);
+        match super::super::args::Cli::try_parse_from(argv).unwrap().command {
+            super::super::args::Command::Serve(args) => args,
+            _ => panic!("expected serve"),
+        }
+    }
+
+    #[test]
+    fn no_limits_switches_every_limit_off() {
+        let args = serve_args(&["--no-limits"]);
+        let options = http_options(&args, &FileConfig::default()).unwrap();
+        assert!(options.body_limit.is_none() && options.request_timeout.is_none() && options.auth_rate_limit.is_none());
+        let config = core_config(&args, &FileConfig::default(), agentmart_core::JwtKey::hs256(vec![1; 32]));
+        assert!(!config.throttle.enabled);
+    }
+
+    #[test]
+    fn proxies_and_origins_come_from_flags() {
+        let args = serve_args(&["--trusted-proxy", "10.0.0.0/8,192.168.1.1", "--cors-origin", "https://a.example"]);
+        let options = http_options(&args, &FileConfig::default()).unwrap();
+        assert_eq!(options.trusted_proxies.len(), 2);
+        assert_eq!(options.cors_allowed_origins, ["https://a.example"]);
+        assert!(http_options(&serve_args(&["--trusted-proxy", "nope"]), &FileConfig::default()).is_err());
+    }
+
+    #[test]
+    fn defaults_keep_limits_on() {
+        let options = http_options(&serve_args(&[]), &FileConfig::default()).unwrap();
+        assert_eq!(options.body_limit, Some(agentmart_http::DEFAULT_BODY_LIMIT));
+        assert!(options.auth_rate_limit.is_some() && options.request_timeout.is_some());
+        assert!(options.cors_allowed_origins.is_empty() && options.trusted_proxies.is_empty());
+        assert!(options.hsts_max_age.is_none());
+    }
+}

@@ -1,0 +1,107 @@
+//! The optional TOML settings file (`--config FILE`). Every key is optional;
+//! flags and environment variables win over the file.
+//!
+//! ```toml
+//! public_url = "https://market.example.com"
+//!
+//! [http]
+//! body_limit_bytes = 1048576        # 0: no limit
+//! request_timeout_secs = 30         # 0: no timeout
+//! auth_rate_limit = 60              # requests per IP per window on /v1/auth/*; 0: off
+//! auth_rate_limit_window_secs = 60
+//! cors_origins = ["https://app.example.com"]
+//! trusted_proxies = ["10.0.0.0/8"]
+//! hsts_max_age_secs = 31536000      # only behind TLS; 0 or absent: no HSTS
+//! metrics = true
+//!
+//! [auth]
+//! access_token_ttl_secs = 900
+//! session_ttl_secs = 2592000
+//! login_throttling = true
+//! issuer = "agentmart"
+//! audience = "agentmart"
+//! ```
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::{Fatal, fatal};
+
+/// The whole file.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FileConfig {
+    /// Public URL of the server.
+    pub(crate) public_url: Option<String>,
+    /// HTTP settings.
+    #[serde(default)]
+    pub(crate) http: HttpSection,
+    /// Token and login settings.
+    #[serde(default)]
+    pub(crate) auth: AuthSection,
+}
+
+/// `[http]`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HttpSection {
+    pub(crate) body_limit_bytes: Option<usize>,
+    pub(crate) request_timeout_secs: Option<u64>,
+    pub(crate) auth_rate_limit: Option<u32>,
+    pub(crate) auth_rate_limit_window_secs: Option<u64>,
+    #[serde(default)]
+    pub(crate) cors_origins: Vec<String>,
+    #[serde(default)]
+    pub(crate) trusted_proxies: Vec<String>,
+    pub(crate) hsts_max_age_secs: Option<u64>,
+    pub(crate) metrics: Option<bool>,
+}
+
+/// `[auth]`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuthSection {
+    pub(crate) access_token_ttl_secs: Option<u64>,
+    pub(crate) session_ttl_secs: Option<u64>,
+    pub(crate) login_throttling: Option<bool>,
+    pub(crate) issuer: Option<String>,
+    pub(crate) audience: Option<String>,
+}
+
+impl FileConfig {
+    /// Reads and parses the file.
+    pub(crate) fn load(path: &Path) -> Result<Self, Fatal> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(err) => return fatal!("cannot read the config file {}: {err}", path.display()),
+        };
+        toml::from_str(&text).map_err(|e| Fatal(format!("config file {}: {e}", path.display())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_example_parses() {
+        let text = include_str!("config_file.rs")
+            .lines()
+            .skip_while(|l| !l.starts_with("//! ```toml"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("//! ```"))
+            .map(|l| l.trim_start_matches("//!").trim_start())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let config: FileConfig = toml::from_str(&text).unwrap();
+        assert_eq!(config.http.auth_rate_limit, Some(60));
+        assert_eq!(config.auth.access_token_ttl_secs, Some(900));
+        assert_eq!(config.http.trusted_proxies, ["10.0.0.0/8"]);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<FileConfig>("[http]\nbody_limit = 3\n").is_err());
+    }
+}

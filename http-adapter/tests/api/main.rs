@@ -1,0 +1,13 @@
+//! HTTP API tests: the router driven in-process (tower `oneshot`) over the
+//! in-memory reference store, with a manual clock and an in-memory notifier.
+
+mod helpers;
+
+mod accounts;
+mod admin;
+mod builder;
+mod edge;
+mod failing;
+mod market;
+mod mounting;
+mod openapi;

@@ -1,0 +1,223 @@
+//! Sessions and refresh tokens.
+
+use agentmart_core::ids::{SessionId, UserId};
+use agentmart_core::model::{AuditRecord, Role, Session, TokenHash};
+use agentmart_core::storage::{
+    ConflictKind, RedeemOutcome, RedeemRefresh, SessionAuth, SessionStore, StorageError, StorageResult,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::codec::{corrupt, from_micros, id16, key, micros};
+use crate::{SledStore, T, TxResult, View, sled_err, tx_get_json, tx_put_json};
+
+const CURRENT: u8 = 1;
+const SUPERSEDED: u8 = 0;
+
+/// The compact `session_auth` value: user | revoked_at | expires_at.
+pub(crate) fn enc_sess_auth(s: &Session) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out[..16].copy_from_slice(&s.user_id.to_bytes());
+    out[16..24].copy_from_slice(&s.revoked_at.map_or(i64::MIN, micros).to_be_bytes());
+    out[24..].copy_from_slice(&micros(s.expires_at).to_be_bytes());
+    out
+}
+
+/// The compact user value read by `session_auth`: role | disabled.
+pub(crate) fn enc_user_auth(role: Role, disabled: bool) -> [u8; 2] {
+    [u8::from(role == Role::Admin), u8::from(disabled)]
+}
+
+/// Stores a session row and its compact auth value.
+///
+/// A revoked session leaves the user's session index, so cascades and
+/// listings only ever visit sessions that may still need ending.
+pub(crate) fn put_session(v: &View<'_>, s: &Session) -> TxResult<()> {
+    let id = s.id.to_bytes();
+    tx_put_json(v.t(T::Sessions)?, &id, s)?;
+    v.t(T::SessAuth)?.insert(&id, &enc_sess_auth(s))?;
+    let index_key = key(&[&s.user_id.to_bytes(), &id]);
+    if s.revoked_at.is_some() {
+        v.t(T::UserSessions)?.remove(index_key)?;
+    } else {
+        v.t(T::UserSessions)?.insert(index_key, &[])?;
+    }
+    Ok(())
+}
+
+/// Revokes the session when it is active at `now` (`only_active`) or simply not yet revoked.
+/// Returns whether it changed.
+pub(crate) fn revoke_in_tx(v: &View<'_>, id: SessionId, now: DateTime<Utc>, only_active: bool) -> TxResult<bool> {
+    let Some(mut s): Option<Session> = tx_get_json(v.t(T::Sessions)?, &id.to_bytes())? else {
+        return Ok(false);
+    };
+    let eligible = if only_active { s.is_active(now) } else { s.revoked_at.is_none() };
+    if !eligible {
+        return Ok(false);
+    }
+    s.revoked_at = Some(now);
+    put_session(v, &s)?;
+    Ok(true)
+}
+
+/// The ids of the user's un-revoked sessions (scanned outside a transaction; hold the user lock).
+pub(crate) fn user_session_ids(store: &SledStore, user: UserId) -> StorageResult<Vec<SessionId>> {
+    store.scan_keys(T::UserSessions, &user.to_bytes())?.iter().map(|k| id16(k, 16).map(SessionId::from_bytes)).collect()
+}
+
+/// Trees touched when ending sessions.
+pub(crate) const SESSION_TREES: [T; 3] = [T::Sessions, T::SessAuth, T::UserSessions];
+
+#[async_trait]
+impl SessionStore for SledStore {
+    async fn create_session(&self, session: &Session, refresh: &TokenHash, audit: &AuditRecord) -> StorageResult<()> {
+        let _guard = self.user_lock(session.user_id);
+        self.tx(&[T::Sessions, T::SessAuth, T::UserSessions, T::Refresh, T::Audit, T::AuditSubject], |v| {
+            if v.t(T::Sessions)?.get(session.id.to_bytes())?.is_some() {
+                return Err(crate::abort(StorageError::Conflict(ConflictKind::Other(
+                    "session id already exists".into(),
+                ))));
+            }
+            if v.t(T::Refresh)?.get(refresh.0)?.is_some() {
+                return Err(crate::abort(StorageError::Conflict(ConflictKind::Other(
+                    "refresh token hash already exists".into(),
+                ))));
+            }
+            put_session(v, session)?;
+            v.t(T::Refresh)?.insert(&refresh.0, key(&[&session.id.to_bytes(), &[CURRENT]]))?;
+            v.audit(audit)
+        })
+    }
+
+    async fn get_session(&self, id: SessionId) -> StorageResult<Option<Session>> {
+        self.get_json(T::Sessions, &id.to_bytes())
+    }
+
+    async fn session_auth(&self, id: SessionId) -> StorageResult<Option<SessionAuth>> {
+        let Some(b) = self.tree(T::SessAuth).get(id.to_bytes()).map_err(sled_err)? else {
+            return Ok(None);
+        };
+        if b.len() != 32 {
+            return Err(corrupt("session auth"));
+        }
+        let user_id = UserId::from_bytes(id16(&b, 0)?);
+        let mut r = [0u8; 8];
+        r.copy_from_slice(&b[16..24]);
+        let mut e = [0u8; 8];
+        e.copy_from_slice(&b[24..32]);
+        let Some(u) = self.tree(T::UserAuth).get(user_id.to_bytes()).map_err(sled_err)? else {
+            return Ok(None);
+        };
+        if u.len() != 2 {
+            return Err(corrupt("user auth"));
+        }
+        let revoked = i64::from_be_bytes(r);
+        Ok(Some(SessionAuth {
+            user_id,
+            role: if u[0] == 1 { Role::Admin } else { Role::User },
+            user_disabled: u[1] == 1,
+            revoked_at: if revoked == i64::MIN { None } else { Some(from_micros(revoked)?) },
+            expires_at: from_micros(i64::from_be_bytes(e))?,
+        }))
+    }
+
+    async fn find_session_by_refresh(&self, presented: &TokenHash) -> StorageResult<Option<Session>> {
+        let Some(b) = self.tree(T::Refresh).get(presented.0).map_err(sled_err)? else {
+            return Ok(None);
+        };
+        self.get_json(T::Sessions, &id16(&b, 0)?)
+    }
+
+    async fn redeem_refresh_token(&self, req: &RedeemRefresh) -> StorageResult<RedeemOutcome> {
+        self.tx(&[T::Refresh, T::Sessions, T::SessAuth, T::UserSessions, T::Audit, T::AuditSubject], |v| {
+            let refresh = v.t(T::Refresh)?;
+            let Some(b) = refresh.get(req.presented.0)? else {
+                return Ok(RedeemOutcome::Unknown);
+            };
+            let sid = id16(&b, 0).map_err(crate::abort)?;
+            let state = b.get(16).copied().unwrap_or(SUPERSEDED);
+            let Some(mut session): Option<Session> = tx_get_json(v.t(T::Sessions)?, &sid)? else {
+                return Ok(RedeemOutcome::Unknown);
+            };
+            if state != CURRENT {
+                if session.revoked_at.is_none() {
+                    session.revoked_at = Some(req.now);
+                    put_session(v, &session)?;
+                }
+                let mut audit = req.reuse_audit.clone();
+                audit.actor = Some(session.user_id);
+                audit.subject = Some(session.user_id);
+                v.audit(&audit)?;
+                return Ok(RedeemOutcome::Reused(session));
+            }
+            if !session.is_active(req.now) {
+                return Ok(RedeemOutcome::SessionEnded(session));
+            }
+            if refresh.get(req.replacement.0)?.is_some() {
+                return Err(crate::abort(StorageError::Conflict(ConflictKind::Other(
+                    "replacement token hash already exists".into(),
+                ))));
+            }
+            refresh.insert(&req.presented.0, key(&[&sid, &[SUPERSEDED]]))?;
+            refresh.insert(&req.replacement.0, key(&[&sid, &[CURRENT]]))?;
+            session.last_used_at = req.now;
+            put_session(v, &session)?;
+            v.audit(&req.rotated_audit)?;
+            Ok(RedeemOutcome::Rotated(session))
+        })
+    }
+
+    async fn list_active_sessions(&self, user: UserId, now: DateTime<Utc>) -> StorageResult<Vec<Session>> {
+        let mut out = Vec::new();
+        for id in user_session_ids(self, user)? {
+            if let Some(s) = self.get_json::<Session>(T::Sessions, &id.to_bytes())?
+                && s.is_active(now)
+            {
+                out.push(s);
+            }
+        }
+        out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        Ok(out)
+    }
+
+    async fn revoke_session(
+        &self,
+        user: UserId,
+        id: SessionId,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<bool> {
+        self.tx(&[T::Sessions, T::SessAuth, T::UserSessions, T::Audit, T::AuditSubject], |v| {
+            let Some(s): Option<Session> = tx_get_json(v.t(T::Sessions)?, &id.to_bytes())? else {
+                return Ok(false);
+            };
+            if s.user_id != user || s.revoked_at.is_some() {
+                return Ok(false);
+            }
+            revoke_in_tx(v, id, now, false)?;
+            v.audit(audit)?;
+            Ok(true)
+        })
+    }
+
+    async fn revoke_user_sessions(
+        &self,
+        user: UserId,
+        except: Option<SessionId>,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<u64> {
+        let _guard = self.user_lock(user);
+        let ids = user_session_ids(self, user)?;
+        self.tx(&[T::Sessions, T::SessAuth, T::UserSessions, T::Audit, T::AuditSubject], |v| {
+            let mut n = 0;
+            for id in ids.iter().filter(|id| Some(**id) != except) {
+                if revoke_in_tx(v, *id, now, true)? {
+                    n += 1;
+                }
+            }
+            v.audit(audit)?;
+            Ok(n)
+        })
+    }
+}

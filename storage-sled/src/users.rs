@@ -1,0 +1,385 @@
+//! Accounts and one-time tokens.
+
+use agentmart_core::ids::{AgentId, SessionId, UserId};
+use agentmart_core::model::{
+    AuditRecord, OneTimeToken, OneTimeTokenKind, ProfilePatch, Review, Role, TokenHash, UserRecord,
+};
+use agentmart_core::storage::{ConflictKind, ConsumeOutcome, EndSessions, StorageError, StorageResult, UserStore};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::codec::{id16, key};
+use crate::sessions::{SESSION_TREES, enc_user_auth, revoke_in_tx, user_session_ids};
+use crate::{SledStore, T, TxResult, View, abort, tx_get_json, tx_put_json};
+
+const USER_TREES: [T; 5] = [T::Users, T::UserAuth, T::IdxEmail, T::IdxHandle, T::IdxExternal];
+const AUDIT_TREES: [T; 2] = [T::Audit, T::AuditSubject];
+
+fn kind_byte(kind: OneTimeTokenKind) -> u8 {
+    match kind {
+        OneTimeTokenKind::PasswordReset => 1,
+        OneTimeTokenKind::EmailVerification => 2,
+    }
+}
+
+/// Deduplicated union of tree sets.
+pub(crate) fn union(sets: &[&[T]]) -> Vec<T> {
+    let mut out: Vec<T> = Vec::new();
+    for set in sets {
+        for t in *set {
+            if !out.contains(t) {
+                out.push(*t);
+            }
+        }
+    }
+    out
+}
+
+fn put_user(v: &View<'_>, u: &UserRecord) -> TxResult<()> {
+    let id = u.id.to_bytes();
+    tx_put_json(v.t(T::Users)?, &id, u)?;
+    v.t(T::UserAuth)?.insert(&id, &enc_user_auth(u.role, u.disabled))?;
+    Ok(())
+}
+
+fn get_user_tx(v: &View<'_>, id: UserId) -> TxResult<UserRecord> {
+    tx_get_json(v.t(T::Users)?, &id.to_bytes())?.ok_or_else(|| abort(StorageError::NotFound))
+}
+
+fn ott_key(user: UserId, kind: OneTimeTokenKind, hash: &TokenHash) -> Vec<u8> {
+    key(&[&user.to_bytes(), &[kind_byte(kind)], &hash.0])
+}
+
+fn end_sessions_tx(v: &View<'_>, ids: &[SessionId], end: EndSessions, now: DateTime<Utc>) -> TxResult<()> {
+    for id in ids {
+        let end_it = match end {
+            EndSessions::None => false,
+            EndSessions::All => true,
+            EndSessions::AllExcept(keep) => *id != keep,
+        };
+        if end_it {
+            revoke_in_tx(v, *id, now, false)?;
+        }
+    }
+    Ok(())
+}
+
+impl SledStore {
+    fn find_user_by_index(&self, index: T, k: &str) -> StorageResult<Option<UserRecord>> {
+        match self.tree(index).get(k.as_bytes()).map_err(crate::sled_err)? {
+            Some(id) => self.get_json(T::Users, &id),
+            None => Ok(None),
+        }
+    }
+
+    /// Consumes a one-time token of `kind`: looks it up, and runs `apply` in
+    /// one transaction with the token's deletion when it is valid.
+    fn consume_token(
+        &self,
+        hash: &TokenHash,
+        kind: OneTimeTokenKind,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+        apply: impl Fn(&View<'_>, &OneTimeToken, &[SessionId]) -> TxResult<Option<UserRecord>>,
+    ) -> StorageResult<ConsumeOutcome> {
+        let Some(token) = self.get_json::<OneTimeToken>(T::Ott, &hash.0)? else {
+            return Ok(ConsumeOutcome::Unknown);
+        };
+        if token.kind != kind {
+            return Ok(ConsumeOutcome::Unknown);
+        }
+        let user = token.user_id;
+        let _guard = self.user_lock(user);
+        let sessions = if kind == OneTimeTokenKind::PasswordReset { user_session_ids(self, user)? } else { Vec::new() };
+        let trees = union(&[&[T::Ott, T::UserOtt], &USER_TREES, &SESSION_TREES, &AUDIT_TREES]);
+        self.tx(&trees, |v| {
+            let Some(token): Option<OneTimeToken> = tx_get_json(v.t(T::Ott)?, &hash.0)? else {
+                return Ok(ConsumeOutcome::Unknown);
+            };
+            if token.kind != kind || token.user_id != user {
+                return Ok(ConsumeOutcome::Unknown);
+            }
+            let remove = |v: &View<'_>| -> TxResult<()> {
+                v.t(T::Ott)?.remove(&hash.0)?;
+                v.t(T::UserOtt)?.remove(ott_key(user, kind, hash))?;
+                Ok(())
+            };
+            if now >= token.expires_at {
+                remove(v)?;
+                return Ok(ConsumeOutcome::Expired);
+            }
+            let Some(updated) = apply(v, &token, &sessions)? else {
+                return Ok(ConsumeOutcome::Unknown);
+            };
+            remove(v)?;
+            let mut audit = audit.clone();
+            audit.actor = Some(user);
+            audit.subject = Some(user);
+            v.audit(&audit)?;
+            Ok(ConsumeOutcome::Applied(updated))
+        })
+    }
+}
+
+#[async_trait]
+impl UserStore for SledStore {
+    async fn create_user(&self, user: &UserRecord, audit: &AuditRecord) -> StorageResult<()> {
+        let trees = union(&[&USER_TREES, &AUDIT_TREES]);
+        self.tx(&trees, |v| {
+            let id = user.id.to_bytes();
+            if let Some(email) = &user.email {
+                let email = email.to_lowercase();
+                if v.t(T::IdxEmail)?.get(email.as_bytes())?.is_some() {
+                    return Err(abort(StorageError::Conflict(ConflictKind::Email)));
+                }
+                v.t(T::IdxEmail)?.insert(email.as_bytes(), &id)?;
+            }
+            if v.t(T::IdxHandle)?.get(user.handle.as_bytes())?.is_some() {
+                return Err(abort(StorageError::Conflict(ConflictKind::Handle)));
+            }
+            v.t(T::IdxHandle)?.insert(user.handle.as_bytes(), &id)?;
+            if let Some(ext) = &user.external_id {
+                if v.t(T::IdxExternal)?.get(ext.as_bytes())?.is_some() {
+                    return Err(abort(StorageError::Conflict(ConflictKind::ExternalId)));
+                }
+                v.t(T::IdxExternal)?.insert(ext.as_bytes(), &id)?;
+            }
+            if v.t(T::Users)?.get(id)?.is_some() {
+                return Err(abort(StorageError::Conflict(ConflictKind::Other("user id exists".into()))));
+            }
+            put_user(v, user)?;
+            v.audit(audit)
+        })
+    }
+
+    async fn get_user(&self, id: UserId) -> StorageResult<Option<UserRecord>> {
+        self.get_json(T::Users, &id.to_bytes())
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> StorageResult<Option<UserRecord>> {
+        self.find_user_by_index(T::IdxEmail, &email.to_lowercase())
+    }
+
+    async fn find_user_by_handle(&self, handle: &str) -> StorageResult<Option<UserRecord>> {
+        self.find_user_by_index(T::IdxHandle, handle)
+    }
+
+    async fn find_user_by_external_id(&self, external_id: &str) -> StorageResult<Option<UserRecord>> {
+        self.find_user_by_index(T::IdxExternal, external_id)
+    }
+
+    async fn update_profile(
+        &self,
+        id: UserId,
+        patch: &ProfilePatch,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<UserRecord> {
+        let trees = union(&[&USER_TREES, &AUDIT_TREES]);
+        self.tx(&trees, |v| {
+            let mut u = get_user_tx(v, id)?;
+            if let Some(handle) = &patch.handle
+                && *handle != u.handle
+            {
+                let idx = v.t(T::IdxHandle)?;
+                if idx.get(handle.as_bytes())?.is_some() {
+                    return Err(abort(StorageError::Conflict(ConflictKind::Handle)));
+                }
+                idx.remove(u.handle.as_bytes())?;
+                idx.insert(handle.as_bytes(), &id.to_bytes())?;
+                u.handle = handle.clone();
+            }
+            patch.apply_except_handle(&mut u, now);
+            put_user(v, &u)?;
+            v.audit(audit)?;
+            Ok(u)
+        })
+    }
+
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        end_sessions: EndSessions,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<()> {
+        let _guard = self.user_lock(id);
+        let sessions = user_session_ids(self, id)?;
+        let trees = union(&[&USER_TREES, &SESSION_TREES, &AUDIT_TREES]);
+        self.tx(&trees, |v| {
+            let mut u = get_user_tx(v, id)?;
+            u.password_hash = Some(password_hash.to_string());
+            u.updated_at = now;
+            put_user(v, &u)?;
+            end_sessions_tx(v, &sessions, end_sessions, now)?;
+            v.audit(audit)
+        })
+    }
+
+    async fn set_role(
+        &self,
+        id: UserId,
+        role: Role,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<UserRecord> {
+        let trees = union(&[&USER_TREES, &AUDIT_TREES]);
+        self.tx(&trees, |v| {
+            let mut u = get_user_tx(v, id)?;
+            u.role = role;
+            u.updated_at = now;
+            put_user(v, &u)?;
+            v.audit(audit)?;
+            Ok(u)
+        })
+    }
+
+    async fn set_disabled(
+        &self,
+        id: UserId,
+        disabled: bool,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<UserRecord> {
+        let _guard = self.user_lock(id);
+        let sessions = user_session_ids(self, id)?;
+        let trees = union(&[&USER_TREES, &SESSION_TREES, &AUDIT_TREES]);
+        self.tx(&trees, |v| {
+            let mut u = get_user_tx(v, id)?;
+            u.disabled = disabled;
+            u.updated_at = now;
+            put_user(v, &u)?;
+            if disabled {
+                end_sessions_tx(v, &sessions, EndSessions::All, now)?;
+            }
+            v.audit(audit)?;
+            Ok(u)
+        })
+    }
+
+    async fn delete_user(&self, id: UserId, now: DateTime<Utc>, audit: &AuditRecord) -> StorageResult<()> {
+        let _guard = self.user_lock(id);
+        let prefix = id.to_bytes();
+        let sessions = user_session_ids(self, id)?;
+        let tokens = self.scan_keys(T::UserOtt, &prefix)?;
+        let installs: Vec<AgentId> = self
+            .scan_keys(T::Installs, &prefix)?
+            .iter()
+            .map(|k| id16(k, 16).map(AgentId::from_bytes))
+            .collect::<StorageResult<_>>()?;
+        let ratings: Vec<Vec<u8>> = self
+            .tree(T::RatingByUser)
+            .scan_prefix(prefix)
+            .values()
+            .map(|r| r.map(|v| v.to_vec()))
+            .collect::<Result<_, _>>()
+            .map_err(crate::sled_err)?;
+        let agents: Vec<AgentId> = self
+            .scan_keys(T::OwnerAgents, &prefix)?
+            .iter()
+            .map(|k| id16(k, 16).map(AgentId::from_bytes))
+            .collect::<StorageResult<_>>()?;
+        let trees = union(&[
+            &USER_TREES,
+            &SESSION_TREES,
+            &[T::Ott, T::UserOtt],
+            &crate::market::INSTALL_TREES,
+            &crate::market::RATING_TREES,
+            &crate::agents::CATALOG_TREES,
+            &AUDIT_TREES,
+        ]);
+        self.tx(&trees, |v| {
+            let u = get_user_tx(v, id)?;
+            for s in &sessions {
+                revoke_in_tx(v, *s, now, false)?;
+            }
+            for k in &tokens {
+                if let Some(hash) = k.get(17..) {
+                    v.t(T::Ott)?.remove(hash)?;
+                }
+                v.t(T::UserOtt)?.remove(k)?;
+            }
+            for agent in &installs {
+                crate::market::remove_install_tx(v, id, *agent)?;
+            }
+            for rid in &ratings {
+                if let Some(review) = tx_get_json::<Review>(v.t(T::Reviews)?, rid)? {
+                    crate::market::remove_rating_tx(v, &review)?;
+                }
+            }
+            for agent in &agents {
+                crate::agents::soft_delete_tx(v, *agent, now)?;
+            }
+            v.t(T::Users)?.remove(&prefix)?;
+            v.t(T::UserAuth)?.remove(&prefix)?;
+            if let Some(email) = &u.email {
+                v.t(T::IdxEmail)?.remove(email.to_lowercase().as_bytes())?;
+            }
+            v.t(T::IdxHandle)?.remove(u.handle.as_bytes())?;
+            if let Some(ext) = &u.external_id {
+                v.t(T::IdxExternal)?.remove(ext.as_bytes())?;
+            }
+            v.audit(audit)
+        })
+    }
+
+    async fn put_one_time_token(&self, token: &OneTimeToken, audit: &AuditRecord) -> StorageResult<()> {
+        let _guard = self.user_lock(token.user_id);
+        let earlier = self.scan_keys(T::UserOtt, &key(&[&token.user_id.to_bytes(), &[kind_byte(token.kind)]]))?;
+        self.tx(&union(&[&[T::Ott, T::UserOtt], &AUDIT_TREES]), |v| {
+            for k in &earlier {
+                if let Some(hash) = k.get(17..) {
+                    v.t(T::Ott)?.remove(hash)?;
+                }
+                v.t(T::UserOtt)?.remove(k)?;
+            }
+            tx_put_json(v.t(T::Ott)?, &token.hash.0, token)?;
+            v.t(T::UserOtt)?.insert(ott_key(token.user_id, token.kind, &token.hash), &[])?;
+            v.audit(audit)
+        })
+    }
+
+    async fn reset_password_with_token(
+        &self,
+        hash: &TokenHash,
+        password_hash: &str,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<ConsumeOutcome> {
+        self.consume_token(hash, OneTimeTokenKind::PasswordReset, now, audit, |v, token, sessions| {
+            let Some(mut u): Option<UserRecord> = tx_get_json(v.t(T::Users)?, &token.user_id.to_bytes())? else {
+                return Ok(None);
+            };
+            u.password_hash = Some(password_hash.to_string());
+            u.updated_at = now;
+            put_user(v, &u)?;
+            end_sessions_tx(v, sessions, EndSessions::All, now)?;
+            Ok(Some(u))
+        })
+    }
+
+    async fn verify_email_with_token(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<ConsumeOutcome> {
+        self.consume_token(hash, OneTimeTokenKind::EmailVerification, now, audit, |v, token, _| {
+            let Some(mut u): Option<UserRecord> = tx_get_json(v.t(T::Users)?, &token.user_id.to_bytes())? else {
+                return Ok(None);
+            };
+            if u.email.is_none() || u.email != token.email {
+                return Ok(None);
+            }
+            u.email_verified = true;
+            u.updated_at = now;
+            put_user(v, &u)?;
+            Ok(Some(u))
+        })
+    }
+
+    async fn count_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64> {
+        Ok(self.scan_keys(T::UserOtt, &key(&[&user.to_bytes(), &[kind_byte(kind)]]))?.len() as u64)
+    }
+}

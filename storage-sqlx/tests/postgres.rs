@@ -1,0 +1,80 @@
+//! Backend scenarios on PostgreSQL at `DATABASE_URL`, each in a fresh schema.
+#![cfg(feature = "postgres")]
+
+mod common;
+
+store_scenarios!(common::postgres_store);
+
+/// Two stores with separate pools (as two servers would have) over one
+/// schema: installs/uninstalls of one agent and redemptions of one refresh
+/// token from both sides keep the invariants.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_pools_over_one_database_keep_invariants() {
+    use std::sync::Arc;
+
+    use agentmart_core::model::{TokenHash, actions};
+    use agentmart_core::storage::{RedeemOutcome, RedeemRefresh, Store};
+    use agentmart_storage_sqlx::{SqlxOptions, SqlxStore};
+    use common::scenarios::*;
+
+    let Some(url) = common::postgres_url().await else { return };
+    let a = common::postgres_store_at(&url).await;
+    let options = SqlxOptions { postgres_schema: a.options().postgres_schema.clone(), ..SqlxOptions::default() };
+    let b: Arc<dyn Store> = Arc::new(SqlxStore::connect(&url, options).await.unwrap());
+    let a: Arc<dyn Store> = Arc::new(a);
+    let stores = [a.clone(), b.clone()];
+
+    let owner = add_user(&*a, "two-owner").await;
+    let agent = published(&*a, owner.id, "shared", definition("Shared", "", &[])).await;
+    let mut users = Vec::new();
+    for i in 0..6 {
+        users.push(add_user(&*b, &format!("two{i}")).await.id);
+    }
+    let mut tasks = Vec::new();
+    for task in 0..24usize {
+        let store = stores[task % 2].clone();
+        let user = users[task % users.len()];
+        tasks.push(tokio::spawn(async move {
+            for round in 0..5usize {
+                if (task + round) % 3 != 0 {
+                    store.install(user, agent.id, None, t0(), &audit(actions::AGENT_INSTALLED)).await.unwrap();
+                } else {
+                    store.uninstall(user, agent.id, &audit(actions::AGENT_UNINSTALLED)).await.unwrap();
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let mut installed = 0;
+    for u in &users {
+        installed += u64::from(b.get_install(*u, agent.id).await.unwrap().is_some());
+    }
+    assert_eq!(a.get_stats(agent.id).await.unwrap().install_count, installed);
+
+    let session = new_session(users[0]);
+    a.create_session(&session, &TokenHash([1; 32]), &audit(actions::SESSION_CREATED)).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..12u8 {
+        let store = stores[usize::from(i % 2)].clone();
+        tasks.push(tokio::spawn(async move {
+            let request = RedeemRefresh {
+                presented: TokenHash([1; 32]),
+                replacement: TokenHash([100 + i; 32]),
+                now: t0(),
+                rotated_audit: audit(actions::SESSION_REFRESHED),
+                reuse_audit: audit(actions::SESSION_REUSE_DETECTED),
+            };
+            store.redeem_refresh_token(&request).await.unwrap()
+        }));
+    }
+    let mut rotated = 0;
+    for t in tasks {
+        if matches!(t.await.unwrap(), RedeemOutcome::Rotated(_)) {
+            rotated += 1;
+        }
+    }
+    assert_eq!(rotated, 1);
+    drop(b);
+}

@@ -1,0 +1,198 @@
+//! # agentmart-stores
+//!
+//! One place that turns a store URL into a store, so the HTTP server, the
+//! Python module and the Node addon accept exactly the same URLs:
+//!
+//! | URL | backend |
+//! |---|---|
+//! | `sled:PATH` (also `sled://PATH`) | embedded sled database in directory `PATH` (feature `sled`, default) |
+//! | `sled:PATH?cache_mb=N&lock_wait_ms=M` | the same, with a page cache of `N` MiB (default 128) and a wait of `M` ms for a held directory lock (default 2000) |
+//! | `memory:` | in-memory store, gone when the process ends (feature `memory`; tests and demos) |
+//! | `sqlite:PATH`, `sqlite::memory:` | SQLite via `agentmart-storage-sqlx` (feature `sqlite`, default) |
+//! | `postgres://…`, `postgresql://…` | PostgreSQL via `agentmart-storage-sqlx` (feature `postgres`, default) |
+//!
+//! SQL stores are migrated on open and use `SqlxOptions::default()`; use
+//! `agentmart_storage_sqlx::SqlxStore::connect` directly to tune pools.
+//!
+//! A PostgreSQL URL may name the schema that holds agentmart's tables with a
+//! `schema` query parameter (created when missing; letters, digits and `_`):
+//! `postgres://app@db/prod?schema=agentmart`. Several independent marketplaces
+//! (or test runs) can share one database that way.
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = agentmart_stores::open(&format!("sled:{}", dir.path().display())).await.unwrap();
+//! assert_eq!(store.backend_name(), "sled");
+//! # });
+//! ```
+
+use std::sync::Arc;
+
+use agentmart_core::storage::Store;
+use agentmart_core::{Error, Result};
+
+/// The URL schemes this build understands, for error messages and `--help`.
+pub fn supported_schemes() -> &'static [&'static str] {
+    &[
+        #[cfg(feature = "sled")]
+        "sled:PATH",
+        #[cfg(feature = "memory")]
+        "memory:",
+        #[cfg(feature = "sqlite")]
+        "sqlite:PATH",
+        #[cfg(feature = "postgres")]
+        "postgres://...",
+    ]
+}
+
+/// Opens the store a URL names. Unknown schemes and malformed URLs are
+/// `validation_failed` on field `store_url`; a store that cannot be opened
+/// (locked by another process, unreachable database) is `unavailable`.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    let url = url.trim();
+    let Some((scheme, rest)) = url.split_once(':') else {
+        return Err(bad_url(format!("store URL `{url}` has no scheme; use e.g. `sled:./agentmart-data`")));
+    };
+    match scheme {
+        #[cfg(feature = "sled")]
+        "sled" => {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            if path.is_empty() {
+                return Err(bad_url(format!("store URL `{url}` names no directory; use e.g. `sled:./agentmart-data`")));
+            }
+            let store = agentmart_storage_sled::SledStore::open(path)?;
+            Ok(Arc::new(store))
+        }
+        #[cfg(feature = "memory")]
+        "memory" => Ok(Arc::new(agentmart_core::testing::MemoryStore::new())),
+        #[cfg(feature = "sqlite")]
+        "sqlite" => Ok(agentmart_storage_sqlx::open(url).await?),
+        #[cfg(feature = "postgres")]
+        "postgres" | "postgresql" => {
+            let (url, schema) = split_schema_param(url)?;
+            let options = agentmart_storage_sqlx::SqlxOptions { postgres_schema: schema, ..Default::default() };
+            Ok(Arc::new(agentmart_storage_sqlx::SqlxStore::connect(&url, options).await?))
+        }
+        #[allow(unreachable_patterns)]
+        "sqlite" | "postgres" | "postgresql" => Err(bad_url(format!(
+            "the `{scheme}:` store needs the SQL backend, which this build does not include; supported: {}",
+            supported_schemes().join(", ")
+        ))),
+        other => {
+            Err(bad_url(format!("unknown store scheme `{other}:`; supported: {}", supported_schemes().join(", "))))
+        }
+    }
+}
+
+/// Takes the `schema=NAME` query parameter out of a PostgreSQL URL.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+fn split_schema_param(url: &str) -> Result<(String, Option<String>)> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), None));
+    };
+    let mut schema = None;
+    let mut kept = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.strip_prefix("schema=") {
+            Some(name) => {
+                let valid = !name.is_empty()
+                    && name.len() <= 63
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && !name.starts_with(|c: char| c.is_ascii_digit());
+                if !valid {
+                    return Err(bad_url(format!(
+                        "schema `{name}` must be 1-63 letters, digits or `_`, not starting with a digit"
+                    )));
+                }
+                schema = Some(name.to_string());
+            }
+            None => kept.push(pair),
+        }
+    }
+    let url = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
+    Ok((url, schema))
+}
+
+fn bad_url(message: String) -> Error {
+    Error::invalid("store_url", "invalid_format", message)
+}
+
+#[cfg(test)]
+mod tests {
+    use agentmart_core::ErrorCode;
+
+    #[tokio::test]
+    async fn unknown_and_malformed_urls_are_validation_errors() {
+        for url in ["nothing", "ftp://x", "sled:", "sled://"] {
+            let err = super::open(url).await.err().expect(url);
+            assert_eq!(err.code(), ErrorCode::ValidationFailed, "{url}");
+            assert_eq!(err.field_errors()[0].field, "store_url");
+        }
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn sqlite_opens() {
+        let store = super::open("sqlite::memory:").await.unwrap();
+        assert_eq!(store.backend_name(), "sqlite");
+        let dir = tempfile::tempdir().unwrap();
+        let file = super::open(&format!("sqlite:{}", dir.path().join("am.db").display())).await.unwrap();
+        file.ping().await.unwrap();
+    }
+
+    #[cfg(feature = "postgres")]
+    #[tokio::test]
+    async fn unreachable_postgres_is_unavailable() {
+        let err = super::open("postgres://nobody@127.0.0.1:1/none").await.err().expect("unreachable");
+        assert_eq!(err.code(), ErrorCode::Unavailable);
+    }
+
+    #[cfg(feature = "postgres")]
+    #[tokio::test]
+    async fn postgres_opens_in_the_named_schema() {
+        let Ok(base) = std::env::var("DATABASE_URL") else {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "DATABASE_URL must be set in CI");
+            eprintln!("SKIP: DATABASE_URL unset; PostgreSQL store URL not tested");
+            return;
+        };
+        let schema = format!("am_stores_{}", agentmart_core::UserId::new().as_uuid().simple());
+        let store = match super::open(&format!("{base}?schema={schema}")).await {
+            Ok(store) => store,
+            Err(err) => panic!("{err:?}"),
+        };
+        assert_eq!(store.backend_name(), "postgres");
+        store.ping().await.unwrap();
+    }
+
+    #[test]
+    fn schema_parameter_is_split_off_and_checked() {
+        let split = |u: &str| super::split_schema_param(u).map_err(|e| e.code());
+        assert_eq!(split("postgres://h/db").unwrap(), ("postgres://h/db".into(), None));
+        assert_eq!(split("postgres://h/db?schema=am_1").unwrap(), ("postgres://h/db".into(), Some("am_1".into())));
+        assert_eq!(
+            split("postgres://h/db?sslmode=disable&schema=x&application_name=a").unwrap(),
+            ("postgres://h/db?sslmode=disable&application_name=a".into(), Some("x".into()))
+        );
+        for bad in ["postgres://h/db?schema=", "postgres://h/db?schema=a;drop", "postgres://h/db?schema=1a"] {
+            assert_eq!(split(bad).unwrap_err(), ErrorCode::ValidationFailed, "{bad}");
+        }
+    }
+
+    #[cfg(feature = "memory")]
+    #[tokio::test]
+    async fn memory_opens() {
+        assert_eq!(super::open("memory:").await.unwrap().backend_name(), "memory");
+    }
+
+    #[tokio::test]
+    async fn sled_opens_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sled:{}", dir.path().display());
+        let store = super::open(&url).await.unwrap();
+        assert_eq!(store.backend_name(), "sled");
+        // A second open of the same directory is refused while the first holds it.
+        let err = super::open(&url).await.err().expect("locked");
+        assert_eq!(err.code(), ErrorCode::Unavailable);
+    }
+}
