@@ -57,11 +57,15 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     match scheme {
         #[cfg(feature = "sled")]
         "sled" => {
-            let path = rest.strip_prefix("//").unwrap_or(rest);
+            let (path, options) = sled_options(rest.strip_prefix("//").unwrap_or(rest))?;
             if path.is_empty() {
                 return Err(bad_url(format!("store URL `{url}` names no directory; use e.g. `sled:./agentmart-data`")));
             }
-            let store = agentmart_storage_sled::SledStore::open(path)?;
+            // Opening may wait for a held lock and replays sled's log: off the reactor.
+            let store =
+                tokio::task::spawn_blocking(move || agentmart_storage_sled::SledStore::open_with(path, &options))
+                    .await
+                    .map_err(Error::internal)??;
             Ok(Arc::new(store))
         }
         #[cfg(feature = "memory")]
@@ -83,6 +87,33 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
             Err(bad_url(format!("unknown store scheme `{other}:`; supported: {}", supported_schemes().join(", "))))
         }
     }
+}
+
+/// Splits `PATH?cache_mb=N&lock_wait_ms=M` into the directory and its options.
+#[cfg(feature = "sled")]
+fn sled_options(rest: &str) -> Result<(String, agentmart_storage_sled::SledOptions)> {
+    let mut options = agentmart_storage_sled::SledOptions::default();
+    let Some((path, query)) = rest.split_once('?') else {
+        return Ok((rest.to_string(), options));
+    };
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let number = |max: u64| {
+            value.parse::<u64>().ok().filter(|n| *n <= max).ok_or_else(|| {
+                bad_url(format!("sled URL parameter `{name}` must be a whole number up to {max}, got `{value}`"))
+            })
+        };
+        match name {
+            "cache_mb" => options = options.cache_capacity(number(1 << 20)?.max(1) * 1024 * 1024),
+            "lock_wait_ms" => options = options.lock_wait(std::time::Duration::from_millis(number(600_000)?)),
+            other => {
+                return Err(bad_url(format!(
+                    "unknown sled URL parameter `{other}`; supported: cache_mb, lock_wait_ms"
+                )));
+            }
+        }
+    }
+    Ok((path.to_string(), options))
 }
 
 /// Takes the `schema=NAME` query parameter out of a PostgreSQL URL.
@@ -192,7 +223,25 @@ mod tests {
         let store = super::open(&url).await.unwrap();
         assert_eq!(store.backend_name(), "sled");
         // A second open of the same directory is refused while the first holds it.
-        let err = super::open(&url).await.err().expect("locked");
+        let err = super::open(&format!("{url}?lock_wait_ms=0")).await.err().expect("locked");
         assert_eq!(err.code(), ErrorCode::Unavailable);
+        drop(store);
+        // ... and succeeds once it is released (sled lets go in the background).
+        super::open(&format!("{url}?cache_mb=16")).await.unwrap();
+    }
+
+    #[cfg(feature = "sled")]
+    #[test]
+    fn sled_parameters_are_parsed_and_checked() {
+        let (path, options) = super::sled_options("./data?cache_mb=64&lock_wait_ms=10").unwrap();
+        assert_eq!(path, "./data");
+        assert_eq!(options.cache_capacity, 64 * 1024 * 1024);
+        assert_eq!(options.lock_wait, std::time::Duration::from_millis(10));
+        assert_eq!(super::sled_options("./data").unwrap().1, agentmart_storage_sled::SledOptions::default());
+        for bad in ["d?cache_mb=lots", "d?cache_mb=-1", "d?colour=blue", "d?lock_wait_ms=99999999999"] {
+            let err = super::sled_options(bad).err().expect(bad);
+            assert_eq!(err.code(), ErrorCode::ValidationFailed, "{bad}");
+            assert_eq!(err.field_errors()[0].field, "store_url");
+        }
     }
 }
