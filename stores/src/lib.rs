@@ -239,7 +239,7 @@ mod tests {
         assert_eq!(options.lock_wait, std::time::Duration::from_millis(10));
         assert_eq!(super::sled_options("./data").unwrap().1, agentmart_storage_sled::SledOptions::default());
         for bad in ["d?cache_mb=lots", "d?cache_mb=-1", "d?colour=blue", "d?lock_wait_ms=99999999999"] {
-            let err = super::sled_options(bad).err().expect(bad);
+            let err = super::sled_options(bad).expect_err(bad);
             assert_eq!(err.code(), ErrorCode::ValidationFailed, "{bad}");
             assert_eq!(err.field_errors()[0].field, "store_url");
         }

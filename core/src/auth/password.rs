@@ -2,11 +2,10 @@
 //! async executor.
 
 use std::collections::HashSet;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::{OnceCell, Semaphore};
 use unicode_normalization::UnicodeNormalization;
 
@@ -56,13 +55,44 @@ pub(crate) fn check_policy(policy: &PasswordPolicy, field: &str, password: &str,
 
 /// Hashes and verifies passwords with argon2id on the blocking pool, at most
 /// `permits` at a time (each hash takes `m_cost` KiB of memory).
+///
+/// The argon2 working memory is allocated once per permit and reused (see
+/// [`MemoryPool`]): allocating and freeing ~19 MiB per login from whichever
+/// blocking-pool thread runs it leaves that much parked in each of glibc's
+/// per-thread arenas, which grew a login storm's RSS by hundreds of MiB.
 pub(crate) struct Hasher {
     params: HashingParams,
     argon_params: Params,
     permits: Arc<Semaphore>,
+    memory: Arc<MemoryPool>,
     /// A hash of a random password, verified for unknown accounts so that a
     /// login for an unknown email takes as long as one for a known email.
     dummy: OnceCell<String>,
+}
+
+/// Reusable argon2 working memory: at most one buffer per permit is kept, and
+/// each is zeroed when handed back, so no password-derived state lingers.
+struct MemoryPool {
+    free: Mutex<Vec<Vec<Block>>>,
+    /// Buffers larger than this (from a stored hash with a bigger `m_cost`)
+    /// are freed instead of kept.
+    keep_blocks: usize,
+}
+
+impl MemoryPool {
+    /// Runs `f` with at least `blocks` blocks of working memory.
+    fn with_blocks<T>(&self, blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
+        let mut buffer = self.free.lock().unwrap_or_else(PoisonError::into_inner).pop().unwrap_or_default();
+        if buffer.len() < blocks {
+            buffer.resize(blocks, Block::new());
+        }
+        let out = f(&mut buffer[..blocks]);
+        if buffer.len() <= self.keep_blocks {
+            buffer.fill(Block::new());
+            self.free.lock().unwrap_or_else(PoisonError::into_inner).push(buffer);
+        }
+        out
+    }
 }
 
 impl Hasher {
@@ -72,11 +102,14 @@ impl Hasher {
             .map_err(|e| Error::invalid("hashing", "invalid", format!("argon2 parameters out of range: {e}")))?;
         let permits =
             max_concurrent.unwrap_or_else(|| std::thread::available_parallelism().map(usize::from).unwrap_or(1)).max(1);
-        Ok(Self { params, argon_params, permits: Arc::new(Semaphore::new(permits)), dummy: OnceCell::new() })
-    }
-
-    fn argon2(params: Params) -> Argon2<'static> {
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        let memory = MemoryPool { free: Mutex::new(Vec::new()), keep_blocks: argon_params.block_count() };
+        Ok(Self {
+            params,
+            argon_params,
+            permits: Arc::new(Semaphore::new(permits)),
+            memory: Arc::new(memory),
+            dummy: OnceCell::new(),
+        })
     }
 
     /// Runs `work` on the blocking pool while holding a permit. The permit
@@ -96,28 +129,56 @@ impl Hasher {
     /// The PHC string of an argon2id hash of `password` with a fresh random salt.
     pub(crate) async fn hash(&self, password: String) -> Result<String> {
         let params = self.argon_params.clone();
+        let memory = self.memory.clone();
         self.run(move || {
             let mut salt = [0u8; 16];
             getrandom::fill(&mut salt).map_err(|e| Error::internal(format!("OS random source failed: {e}")))?;
-            Self::argon2(params)
-                .hash_password_with_salt(password.as_bytes(), &salt)
-                .map(|hash| hash.to_string())
-                .map_err(|e| Error::internal(format!("argon2 hashing failed: {e}")))
+            let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+            let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+            memory
+                .with_blocks(params.block_count(), |blocks| {
+                    argon2.hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
+                })
+                .map_err(|e| Error::internal(format!("argon2 hashing failed: {e}")))?;
+            let phc = PasswordHash {
+                algorithm: Algorithm::Argon2id.ident(),
+                version: Some(Version::V0x13.into()),
+                params: ParamsString::try_from(&params).map_err(Error::internal)?,
+                salt: Some(Salt::new(&salt).map_err(Error::internal)?),
+                hash: Some(Output::new(&out).map_err(Error::internal)?),
+            };
+            Ok(phc.to_string())
         })
         .await?
     }
 
-    /// Whether `password` matches the PHC string (with the parameters stored in it).
-    /// A stored hash that cannot be parsed is an internal error.
+    /// Whether `password` matches the PHC string (with the algorithm, version
+    /// and parameters stored in it). A stored hash that cannot be parsed is an
+    /// internal error.
     pub(crate) async fn verify(&self, password: String, phc: String) -> Result<bool> {
+        let memory = self.memory.clone();
         self.run(move || {
-            let parsed = PasswordHash::new(&phc)
-                .map_err(|e| Error::internal(format!("stored password hash unreadable: {e}")))?;
-            match Argon2::default().verify_password(password.as_bytes(), &parsed) {
-                Ok(()) => Ok(true),
-                Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
-                Err(e) => Err(Error::internal(format!("argon2 verification failed: {e}"))),
-            }
+            let unreadable =
+                |e: &dyn std::fmt::Display| Error::internal(format!("stored password hash unreadable: {e}"));
+            let parsed = PasswordHash::new(&phc).map_err(|e| unreadable(&e))?;
+            let algorithm = Algorithm::try_from(parsed.algorithm.as_str()).map_err(|e| unreadable(&e))?;
+            let version = match parsed.version {
+                Some(v) => Version::try_from(v).map_err(|e| unreadable(&e))?,
+                None => Version::default(),
+            };
+            let params = Params::try_from(&parsed).map_err(|e| unreadable(&e))?;
+            let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+                return Err(unreadable(&"no salt or hash"));
+            };
+            let argon2 = Argon2::new(algorithm, version, params.clone());
+            let mut out = vec![0u8; expected.len()];
+            memory
+                .with_blocks(params.block_count(), |blocks| {
+                    argon2.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, blocks)
+                })
+                .map_err(|e| Error::internal(format!("argon2 verification failed: {e}")))?;
+            // `Output` compares in constant time.
+            Ok(Output::new(&out).map_err(Error::internal)? == *expected)
         })
         .await?
     }
@@ -235,5 +296,49 @@ mod tests {
         assert!(hasher.needs_rehash("not a phc string"));
         assert!(!hasher.verify_dummy("anything".into()).await.unwrap());
         assert!(hasher.verify("x".into(), "garbage".into()).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn hashes_interoperate_with_the_reference_implementation() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let hasher = Hasher::new(HashingParams { m_cost: 256, t_cost: 2, p_cost: 1 }, Some(1)).unwrap();
+        // Ours verify with the argon2 crate's own verifier...
+        let ours = hasher.hash("interop password".into()).await.unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Argon2::default().verify_password(b"interop password", &parsed).is_ok());
+        assert!(Argon2::default().verify_password(b"interop passwore", &parsed).is_err());
+        // ... and theirs (other parameters, another variant, a longer output) with ours.
+        let params = Params::new(512, 1, 2, Some(48)).unwrap();
+        for algorithm in [Algorithm::Argon2id, Algorithm::Argon2i] {
+            let theirs = Argon2::new(algorithm, Version::V0x13, params.clone())
+                .hash_password_with_salt(b"interop password", b"sixteen byte sal")
+                .unwrap()
+                .to_string();
+            assert!(hasher.verify("interop password".into(), theirs.clone()).await.unwrap(), "{theirs}");
+            assert!(!hasher.verify("Interop password".into(), theirs.clone()).await.unwrap());
+            assert!(hasher.needs_rehash(&theirs));
+        }
+    }
+
+    #[tokio::test]
+    async fn working_memory_is_reused_and_zeroed() {
+        let hasher = Hasher::new(HashingParams { m_cost: 64, t_cost: 1, p_cost: 1 }, Some(1)).unwrap();
+        for _ in 0..3 {
+            let phc = hasher.hash("reuse".into()).await.unwrap();
+            assert!(hasher.verify("reuse".into(), phc).await.unwrap());
+        }
+        {
+            let free = hasher.memory.free.lock().unwrap();
+            assert_eq!(free.len(), 1, "one permit, one buffer");
+            assert!(free[0].iter().all(|b| b.as_ref().iter().all(|w| *w == 0)), "zeroed after use");
+        }
+        // A stored hash with a bigger m_cost still verifies; its memory is not kept.
+        let big = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(128, 1, 1, None).unwrap());
+        let theirs =
+            argon2::password_hash::PasswordHasher::hash_password_with_salt(&big, b"reuse", b"saltsaltsaltsalt")
+                .unwrap()
+                .to_string();
+        assert!(hasher.verify("reuse".into(), theirs).await.unwrap());
+        assert!(hasher.memory.free.lock().unwrap().iter().all(|b| b.len() <= 64));
     }
 }
