@@ -9,7 +9,7 @@ use crate::types::{
     self, AuditPage, ClientInfo, ExternalIdentity, LoginRequest, PageRequest, PrincipalInfo, Profile, ProfilePatch,
     RegisterRequest, Registered, SessionInfo, TokenPair, from_js, to_js,
 };
-use crate::{Handle, run};
+use crate::{Handle, run, run_inline_first};
 
 /// Who is calling: obtained from `auth.authenticate(accessToken)`,
 /// `auth.principalForExternal(identity)` or `auth.principalForUser(id)`, and
@@ -128,7 +128,11 @@ impl AuthApi {
         env: &'env Env,
         access_token: String,
     ) -> napi::Result<PromiseRaw<'env, Principal>> {
-        run(env, &self.handle, move |mart| async move { Ok(principal(mart.auth().authenticate(&access_token).await?)) })
+        // The hot path of every request a host serves: settled inline when the
+        // store answers without waiting (see `run_inline_first`).
+        run_inline_first(env, &self.handle, move |mart| async move {
+            Ok(principal(mart.auth().authenticate(&access_token).await?))
+        })
     }
 
     /// A principal for a user of the host's own identity system, creating the

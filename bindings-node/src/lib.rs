@@ -21,6 +21,7 @@ pub mod types;
 
 use std::future::Future;
 use std::sync::{Arc, PoisonError, RwLock};
+use std::task::Poll;
 
 use agentmart_core as am;
 use napi::Env;
@@ -59,6 +60,41 @@ where
 {
     let mart = handle.get();
     env.spawn_future(error::guard(async move { f(mart?).await }))
+}
+
+/// Like [`run`], but polls the call once on the calling (JavaScript) thread
+/// first, inside the runtime's context. A call that completes without waiting
+/// — `authenticate` over sled or memory is a token check and one key lookup,
+/// a few microseconds — returns an already settled Promise and skips the
+/// round trip through a tokio worker and napi's thread-safe callback, which
+/// cost several times the call itself. A call that has to wait (a SQL query,
+/// a hash) is handed, part-run, to the runtime exactly as [`run`] would.
+///
+/// Only for calls that are cheap and never block: whatever runs before the
+/// first wait runs on the JavaScript thread.
+pub(crate) fn run_inline_first<'env, T, F, Fut>(
+    env: &'env Env,
+    handle: &Handle,
+    f: F,
+) -> napi::Result<PromiseRaw<'env, T>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: FnOnce(am::Agentmart) -> Fut + Send + 'static,
+    Fut: Future<Output = am::Result<T>> + Send + 'static,
+{
+    let mart = match handle.get() {
+        Ok(mart) => mart,
+        Err(err) => return PromiseRaw::reject(env, error::to_napi(&err)),
+    };
+    let mut call = Box::pin(error::guard(f(mart)));
+    let polled = napi::bindgen_prelude::within_runtime_if_available(|| {
+        call.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+    });
+    match polled {
+        Poll::Ready(Ok(value)) => PromiseRaw::resolve(env, value),
+        Poll::Ready(Err(err)) => PromiseRaw::reject(env, err),
+        Poll::Pending => env.spawn_future(call),
+    }
 }
 
 /// An agentmart instance over one store. Open it once per process (or per

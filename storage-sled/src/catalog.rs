@@ -16,6 +16,7 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use agentmart_core::ids::AgentId;
 use agentmart_core::model::{Agent, AgentVersion, CatalogEntry, UserRecord};
@@ -27,6 +28,7 @@ use async_trait::async_trait;
 
 use crate::agents::{facet, facet_prefix, posting_key, ranked_posting_key};
 use crate::codec::{Listing, corrupt, dec_stats, f32_from_desc, key, sort_index_key, sort_tag, tail16};
+use crate::entry_cache::CachedEntry;
 use crate::{SledStore, T, sled_err};
 
 /// A selector matching fewer agents than this is enumerated; a larger one is
@@ -65,8 +67,33 @@ fn posting_weight(v: &[u8]) -> StorageResult<f64> {
 }
 
 impl SledStore {
-    /// The catalogue entry of a published, not deleted agent whose owner exists.
+    /// The catalogue entry of a published, not deleted agent whose owner
+    /// exists; the decoded records come from the [`EntryCache`] when current.
+    ///
+    /// [`EntryCache`]: crate::entry_cache::EntryCache
     fn entry(&self, id: &[u8; 16]) -> StorageResult<Option<CatalogEntry>> {
+        let cache = self.entry_cache();
+        let cached = match cache.get(id) {
+            Some(cached) => cached,
+            None => {
+                let generation = cache.generation();
+                let Some(read) = self.read_entry(id)? else { return Ok(None) };
+                let read = Arc::new(read);
+                cache.insert(*id, generation, read.clone());
+                read
+            }
+        };
+        let stats = dec_stats(self.tree(T::Stats).get(id).map_err(sled_err)?.as_deref())?;
+        Ok(Some(CatalogEntry {
+            agent: cached.agent.clone(),
+            owner_handle: cached.owner_handle.clone(),
+            definition: cached.definition.clone(),
+            stats,
+        }))
+    }
+
+    /// Reads the records of a catalogue entry (without its counters).
+    fn read_entry(&self, id: &[u8; 16]) -> StorageResult<Option<CachedEntry>> {
         let Some(agent) = self.get_json::<Agent>(T::Agents, id)? else { return Ok(None) };
         if !agent.status.is_published() {
             return Ok(None);
@@ -80,8 +107,7 @@ impl SledStore {
         let Some(owner) = self.get_json::<UserRecord>(T::Users, &agent.owner_id.to_bytes())? else {
             return Ok(None);
         };
-        let stats = dec_stats(self.tree(T::Stats).get(id).map_err(sled_err)?.as_deref())?;
-        Ok(Some(CatalogEntry { agent, owner_handle: owner.handle, definition: version.definition, stats }))
+        Ok(Some(CachedEntry { agent, owner_handle: owner.handle, definition: version.definition }))
     }
 
     /// The ids under `prefix` (keys `prefix | id`) when there are fewer than

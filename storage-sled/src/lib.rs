@@ -59,6 +59,7 @@
 mod agents;
 mod catalog;
 mod codec;
+mod entry_cache;
 mod market;
 mod sessions;
 mod users;
@@ -77,6 +78,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::{Db, Tree};
 
 use crate::codec::{dec, enc, key};
+use crate::entry_cache::EntryCache;
 
 /// The trees of the store. Keys are listed with each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -246,11 +248,15 @@ pub struct SledOptions {
     /// How long an open waits for a directory whose lock is held before it
     /// fails with `unavailable`. Default 2 s; zero fails at once.
     pub lock_wait: StdDuration,
+    /// How many decoded catalogue entries (agent, owner handle, latest
+    /// definition) are kept in memory for listings. Default 4,096; zero
+    /// disables the cache. Counters are never cached.
+    pub entry_cache: usize,
 }
 
 impl Default for SledOptions {
     fn default() -> Self {
-        Self { cache_capacity: 128 * 1024 * 1024, lock_wait: StdDuration::from_secs(2) }
+        Self { cache_capacity: 128 * 1024 * 1024, lock_wait: StdDuration::from_secs(2), entry_cache: 4096 }
     }
 }
 
@@ -258,6 +264,12 @@ impl SledOptions {
     /// These options with another page-cache bound, in bytes.
     pub fn cache_capacity(mut self, bytes: u64) -> Self {
         self.cache_capacity = bytes;
+        self
+    }
+
+    /// These options with another bound on cached catalogue entries (0: none).
+    pub fn entry_cache(mut self, entries: usize) -> Self {
+        self.entry_cache = entries;
         self
     }
 
@@ -272,6 +284,7 @@ struct Inner {
     db: Db,
     trees: Vec<Tree>,
     locks: Vec<Mutex<()>>,
+    entries: EntryCache,
 }
 
 /// The sled store. Cheap to clone (shared handle); `Send + Sync`.
@@ -314,7 +327,7 @@ impl SledStore {
         loop {
             let opened = sled::Config::new().path(path).cache_capacity(options.cache_capacity).open();
             match opened {
-                Ok(db) => return Self::from_db(db),
+                Ok(db) => return Self::from_db(db, options),
                 Err(e) if lock_held(&e) && Instant::now() < deadline => {
                     std::thread::sleep(pause.min(deadline.saturating_duration_since(Instant::now())));
                     pause = (pause * 2).min(StdDuration::from_millis(50));
@@ -327,7 +340,7 @@ impl SledStore {
     /// A store in a temporary directory, removed when the last handle drops (for tests).
     pub fn temporary() -> StorageResult<Self> {
         let db = sled::Config::new().temporary(true).open().map_err(sled_err)?;
-        Self::from_db(db)
+        Self::from_db(db, &SledOptions::default())
     }
 
     /// Opens a store from a URL of the form `sled:PATH` (also `sled://PATH`)
@@ -341,10 +354,16 @@ impl SledStore {
         Self::open(path)
     }
 
-    fn from_db(db: Db) -> StorageResult<Self> {
+    fn from_db(db: Db, options: &SledOptions) -> StorageResult<Self> {
         let trees = TREE_NAMES.iter().map(|n| db.open_tree(n)).collect::<Result<Vec<_>, _>>().map_err(sled_err)?;
         let locks = (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect();
-        Ok(Self { inner: Arc::new(Inner { db, trees, locks }) })
+        let entries = EntryCache::new(options.entry_cache);
+        Ok(Self { inner: Arc::new(Inner { db, trees, locks, entries }) })
+    }
+
+    /// The cache of decoded catalogue entries.
+    pub(crate) fn entry_cache(&self) -> &EntryCache {
+        &self.inner.entries
     }
 
     /// A tree, for non-transactional reads.
@@ -367,6 +386,11 @@ impl SledStore {
     pub(crate) fn tx<R>(&self, names: &[T], f: impl Fn(&View<'_>) -> TxResult<R>) -> StorageResult<R> {
         let trees: Vec<Tree> = names.iter().map(|n| self.tree(*n).clone()).collect();
         let result = trees[..].transaction(|views: &Vec<TransactionalTree>| f(&View { names, trees: views }));
+        // After the commit (and before the caller hears of it), retire cached
+        // catalogue entries this transaction may have changed.
+        if names.iter().any(|n| matches!(n, T::Agents | T::Versions | T::Users)) {
+            self.inner.entries.invalidate();
+        }
         match result {
             Ok(r) => Ok(r),
             Err(TransactionError::Abort(e)) => Err(e),

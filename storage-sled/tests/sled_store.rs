@@ -715,3 +715,59 @@ async fn delete_user_racing_installs_keeps_counts_exact() {
         assert_eq!(s.get_stats(*agent).await.unwrap().install_count, n);
     }
 }
+
+#[tokio::test]
+async fn cached_catalogue_entries_follow_every_write() {
+    // Listings read decoded entries from an in-memory cache; each kind of
+    // write that changes what a listing shows must be visible at once.
+    let (s, owner) = store_with_user("cacher").await;
+    let t = t0();
+    let agent = publish(&s, owner.id, "cached", def("Cached One", "first words"), t).await;
+    let names = |page: CatalogPage| {
+        page.entries.iter().map(|(e, _)| (e.owner_handle.clone(), e.definition.name.clone())).collect::<Vec<_>>()
+    };
+    let popular = query(CatalogSort::Popular, 10);
+    assert_eq!(names(s.list_catalog(&popular).await.unwrap()), [("cacher".to_string(), "Cached One".to_string())]);
+
+    // A new version.
+    let version = AgentVersion {
+        agent_id: agent.id,
+        version: semver::Version::new(1, 1, 0),
+        definition: def("Cached Two", "second words"),
+        changelog: None,
+        published_at: t,
+        published_by: owner.id,
+    };
+    let expected_latest = Some(semver::Version::new(1, 0, 0));
+    s.publish_version(&PublishVersion { version, expected_latest, audit: audit("agent.published") }).await.unwrap();
+    assert_eq!(names(s.list_catalog(&popular).await.unwrap())[0].1, "Cached Two");
+    assert_eq!(s.get_catalog_entry(agent.id).await.unwrap().unwrap().definition.name, "Cached Two");
+
+    // The owner's new handle.
+    let patch = ProfilePatch { handle: Some("renamed".into()), ..Default::default() };
+    s.update_profile(owner.id, &patch, t, &audit("user.profile_updated")).await.unwrap();
+    assert_eq!(names(s.list_catalog(&popular).await.unwrap())[0].0, "renamed");
+
+    // Counters are never cached.
+    s.install(owner.id, agent.id, None, t, &audit("agent.installed")).await.unwrap();
+    assert_eq!(s.list_catalog(&popular).await.unwrap().entries[0].0.stats.install_count, 1);
+
+    // Unlisting and deleting the owner take it out of listings and detail.
+    s.set_agent_status(agent.id, AgentStatus::Unlisted, None, t, &audit("agent.status_changed")).await.unwrap();
+    assert!(s.list_catalog(&popular).await.unwrap().entries.is_empty());
+    s.set_agent_status(agent.id, AgentStatus::Listed, None, t, &audit("agent.status_changed")).await.unwrap();
+    assert_eq!(s.list_catalog(&popular).await.unwrap().entries.len(), 1);
+    s.delete_user(owner.id, t, &audit("user.deleted")).await.unwrap();
+    assert!(s.list_catalog(&popular).await.unwrap().entries.is_empty());
+    assert!(s.get_catalog_entry(agent.id).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn the_entry_cache_can_be_turned_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SledStore::open_with(dir.path(), &SledOptions::default().entry_cache(0)).unwrap();
+    let u = user("nocache");
+    s.create_user(&u, &audit("user.registered")).await.unwrap();
+    publish(&s, u.id, "plain", def("Plain", "words"), t0()).await;
+    assert_eq!(s.list_catalog(&query(CatalogSort::Popular, 10)).await.unwrap().entries.len(), 1);
+}
