@@ -3,9 +3,10 @@
 //! The HTTP face of agentmart: [`router`] turns an [`Agentmart`] into an
 //! [`axum::Router`] serving the JSON API of `API.md` — accounts and sessions,
 //! the marketplace, the builder and administration under `/v1`, plus
-//! `/healthz`, `/readyz`, `/metrics`, the OpenAPI document at `/openapi.json`
-//! and a reference page at `/docs`. Every handler only translates HTTP
-//! to a core call; every rule lives in `agentmart-core`.
+//! `/healthz`, `/readyz`, `/metrics`, the OpenAPI document at `/openapi.json`,
+//! a reference page at `/docs` and a web console at `/` (see [`console`]).
+//! Every handler only translates HTTP to a core call; every rule lives in
+//! `agentmart-core`.
 //!
 //! The router uses relative paths, so a host can mount it under any prefix
 //! beside its own routes:
@@ -34,11 +35,13 @@
 
 use agentmart_core::Agentmart;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::extract::{DefaultBodyLimit, OriginalUri, State};
+use axum::http::{HeaderName, HeaderValue, Method, Uri, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+pub mod console;
 mod edge;
 pub mod extract;
 mod metrics;
@@ -71,15 +74,29 @@ pub fn router(mart: Agentmart, options: HttpOptions) -> Router {
         .route("/docs", get(ops::docs))
         .route("/docs.css", get(ops::docs_css))
         .merge(routes::v1(state.clone()))
-        .fallback(ops::no_route);
+        .fallback(fallback);
     if state.options.metrics {
         app = app.route("/metrics", get(ops::metrics));
+    }
+    if state.options.console {
+        app = app.merge(console::routes());
     }
     let mut app = app.layer(body_limit);
     if let Some(cors) = cors {
         app = app.layer(cors);
     }
     app.layer(axum::middleware::from_fn_with_state(state.clone(), edge::edge)).with_state(state)
+}
+
+/// Fallback: the console page for `<prefix>/` of a nested router (see
+/// [`console`]), else `404 not_found`.
+async fn fallback(State(state): State<AppState>, method: Method, OriginalUri(original): OriginalUri, uri: Uri) -> Response {
+    if state.options.console
+        && let Some(page) = console::fallback_page(&method, &uri, &original)
+    {
+        return page;
+    }
+    ops::no_route().await.into_response()
 }
 
 fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
