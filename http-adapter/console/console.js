@@ -3,8 +3,8 @@
 // Plain ES module, no framework, no build step, nothing fetched from another
 // origin. Served by agentmart-http (http-adapter/src/console.rs) under a
 // strict Content-Security-Policy: no inline script or style, so the DOM is
-// built with createElement/textContent only; data never goes through
-// innerHTML, and no handler is ever given as a string.
+// built with createElement/textContent only; no string is ever parsed as
+// markup, and no handler is ever given as a string.
 //
 // Every API URL is relative to this module's own URL, which is the root of
 // the agentmart router wherever a host nested it (`/`, `/market/`, ...).

@@ -10,14 +10,16 @@
 //!
 //! **The page URL without a trailing slash.** Nested with
 //! `Router::nest("/market", ..)`, axum serves the router's `/` at `/market`
-//! (and not at `/market/`, which reaches the router's fallback, which serves the
-//! page too). A page at `/market` resolving `./console.js` would load
+//! only (`/market/` is the host's 404; `Router::nest_service("/market", ..)`
+//! serves both). A page at `/market` resolving `./console.js` would load
 //! `/console.js`, outside the prefix. Rather than a `<base>` element (which
-//! `base-uri 'none'` forbids, on purpose), the page's two asset references are
-//! written relative to the request path: `./console.js` when the path ends in
-//! `/`, `market/console.js` when it ends in the segment `market`. The asset
-//! URLs also carry a `?v=` hash of their content, so they can be cached for a
-//! day while the page itself is revalidated on every load.
+//! `base-uri 'none'` forbids, on purpose) or a redirect (which would need the
+//! host to route `/market/`), the page's asset references are written relative
+//! to the request path: `./console.js` when the path ends in `/`,
+//! `./market/console.js` when it ends in the segment `market`. This uses only
+//! the last segment, so it also holds behind a proxy that strips a prefix.
+//! The asset URLs carry a `?v=` hash of their content, so they can be cached
+//! for a day while the page itself is revalidated on every load.
 //!
 //! **Headers.** The page gets a strict Content-Security-Policy ([`CONSOLE_CSP`]):
 //! scripts, styles and fetches from the same origin only, no inline script or
@@ -33,7 +35,7 @@ use std::sync::OnceLock;
 
 use axum::Router;
 use axum::extract::OriginalUri;
-use axum::http::{HeaderValue, Method, Uri, header};
+use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -77,9 +79,7 @@ fn content_hash(text: &str) -> String {
 fn page_template() -> &'static str {
     static PAGE: OnceLock<String> = OnceLock::new();
     PAGE.get_or_init(|| {
-        INDEX_HTML
-            .replace(JS_VERSION, &content_hash(CONSOLE_JS))
-            .replace(CSS_VERSION, &content_hash(CONSOLE_CSS))
+        INDEX_HTML.replace(JS_VERSION, &content_hash(CONSOLE_JS)).replace(CSS_VERSION, &content_hash(CONSOLE_CSS))
     })
 }
 
@@ -119,13 +119,6 @@ fn render_page(uri: &Uri) -> Response {
 /// `GET /`: the console page.
 async fn index(OriginalUri(uri): OriginalUri) -> Response {
     render_page(&uri)
-}
-
-/// Serves the page from the router's fallback when a nested router was asked
-/// for `<prefix>/` (see the module docs); `None` for any other request.
-pub(crate) fn fallback_page(method: &Method, uri: &Uri, original: &Uri) -> Option<Response> {
-    let is_read = method == Method::GET || method == Method::HEAD;
-    (is_read && uri.path() == "/" && original.path().ends_with('/')).then(|| render_page(original))
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {

@@ -35,9 +35,8 @@
 
 use agentmart_core::Agentmart;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, OriginalUri, State};
-use axum::http::{HeaderName, HeaderValue, Method, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::routing::get;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -74,7 +73,7 @@ pub fn router(mart: Agentmart, options: HttpOptions) -> Router {
         .route("/docs", get(ops::docs))
         .route("/docs.css", get(ops::docs_css))
         .merge(routes::v1(state.clone()))
-        .fallback(fallback);
+        .fallback(ops::no_route);
     if state.options.metrics {
         app = app.route("/metrics", get(ops::metrics));
     }
@@ -86,17 +85,6 @@ pub fn router(mart: Agentmart, options: HttpOptions) -> Router {
         app = app.layer(cors);
     }
     app.layer(axum::middleware::from_fn_with_state(state.clone(), edge::edge)).with_state(state)
-}
-
-/// Fallback: the console page for `<prefix>/` of a nested router (see
-/// [`console`]), else `404 not_found`.
-async fn fallback(State(state): State<AppState>, method: Method, OriginalUri(original): OriginalUri, uri: Uri) -> Response {
-    if state.options.console
-        && let Some(page) = console::fallback_page(&method, &uri, &original)
-    {
-        return page;
-    }
-    ops::no_route().await.into_response()
 }
 
 fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
