@@ -265,7 +265,44 @@ test("logging in, a problem answer in the status area, and the account page", as
   await carol.context.close();
 });
 
-test("the console works when switched on only and under its own URL", async () => {
+test("an expired access token is refreshed transparently", async () => {
+  // The server's own expiry is covered by the Rust tests (and has a 30 s
+  // leeway); here the first /v1/me answer is replaced by the problem an
+  // expired token gets, to check what the console does with it.
+  const dan = await newUser();
+  const p = dan.page;
+  await register(p, "dan@example.com", "dan");
+  const seen = [];
+  let expired = false;
+  await p.route("**/v1/me", async (route) => {
+    const auth = route.request().headers().authorization || "";
+    seen.push(auth);
+    if (!expired) {
+      expired = true;
+      await route.fulfill({
+        status: 401,
+        headers: { "content-type": "application/problem+json", "www-authenticate": "Bearer" },
+        body: JSON.stringify({ type: "about:blank", title: "Token expired", status: 401, detail: "The access token has expired.", code: "token_expired", request_id: null }),
+      });
+    } else {
+      await route.continue();
+    }
+  });
+  const refreshed = p.waitForResponse((r) => r.url().endsWith("/v1/auth/refresh") && r.status() === 200);
+  await p.getByRole("link", { name: "Account" }).click();
+  await refreshed;
+  await p.getByLabel("Handle").waitFor();
+  assert.equal(await p.getByLabel("Handle").inputValue(), "dan");
+  assert.equal(seen.length, 2, "one refused call, one retry");
+  assert.match(seen[0], /^Bearer /);
+  assert.match(seen[1], /^Bearer /);
+  assert.notEqual(seen[0], seen[1], "the retry carries the new access token");
+  assert.equal(await p.locator("#status.error").count(), 0, "no error shown");
+  await assertClean(dan);
+  await dan.context.close();
+});
+
+test("the console can be switched off", async () => {
   const off = await startServer(["--no-console"]);
   try {
     const answer = await fetch(off.url);
