@@ -3,9 +3,10 @@
 //! The HTTP face of agentmart: [`router`] turns an [`Agentmart`] into an
 //! [`axum::Router`] serving the JSON API of `API.md` — accounts and sessions,
 //! the marketplace, the builder and administration under `/v1`, plus
-//! `/healthz`, `/readyz`, `/metrics`, the OpenAPI document at `/openapi.json`
-//! and a reference page at `/docs`. Every handler only translates HTTP
-//! to a core call; every rule lives in `agentmart-core`.
+//! `/healthz`, `/readyz`, `/metrics`, the OpenAPI document at `/openapi.json`,
+//! a reference page at `/docs` and a web console at `/` (see [`console`]).
+//! Every handler only translates HTTP to a core call; every rule lives in
+//! `agentmart-core`.
 //!
 //! The router uses relative paths, so a host can mount it under any prefix
 //! beside its own routes:
@@ -39,6 +40,7 @@ use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::routing::get;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+pub mod console;
 mod edge;
 pub mod extract;
 mod metrics;
@@ -74,6 +76,9 @@ pub fn router(mart: Agentmart, options: HttpOptions) -> Router {
         .fallback(ops::no_route);
     if state.options.metrics {
         app = app.route("/metrics", get(ops::metrics));
+    }
+    if state.options.console {
+        app = app.merge(console::routes());
     }
     let mut app = app.layer(body_limit);
     if let Some(cors) = cors {

@@ -45,6 +45,9 @@ pub struct HttpOptions {
     pub hsts_max_age: Option<Duration>,
     /// Serve Prometheus metrics at `/metrics`. Default true.
     pub metrics: bool,
+    /// Serve the web console at `/` (and its assets `/console.js`, `/console.css`);
+    /// when false those paths answer `404 not_found`. Default true. See [`crate::console`].
+    pub console: bool,
     /// Clock used by the rate limiter (tests inject a manual clock). Default: system clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -59,6 +62,7 @@ impl std::fmt::Debug for HttpOptions {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("hsts_max_age", &self.hsts_max_age)
             .field("metrics", &self.metrics)
+            .field("console", &self.console)
             .finish_non_exhaustive()
     }
 }
@@ -76,6 +80,7 @@ impl Default for HttpOptions {
             trusted_proxies: Vec::new(),
             hsts_max_age: None,
             metrics: true,
+            console: true,
             clock: Arc::new(SystemClock),
         }
     }

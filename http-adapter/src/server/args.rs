@@ -3,7 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 /// agentmart — an AI-agent marketplace server: accounts, a builder for custom
 /// agents, and a marketplace to browse, install, rate and use them.
@@ -119,6 +120,15 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "AGENTMART_NO_LIMITS")]
     pub(crate) no_limits: bool,
 
+    /// Serve the web console at `/`: `true` (the default) or `false`.
+    #[arg(long, env = "AGENTMART_CONSOLE", value_name = "BOOL", action = ArgAction::Set,
+          value_parser = BoolishValueParser::new())]
+    pub(crate) console: Option<bool>,
+
+    /// Do not serve the web console (the same as `--console false`).
+    #[arg(long)]
+    pub(crate) no_console: bool,
+
     /// Private key file (PKCS#8 PEM) for signing access tokens with EdDSA or ES256.
     /// Without key files, `AGENTMART_JWT_SECRET` (HS256, at least 32 bytes) is used,
     /// else a random secret kept in the data directory.
@@ -161,6 +171,22 @@ mod tests {
         assert_eq!(args.store.store, "sled:./agentmart-data");
         assert!(!args.dev);
         assert!(args.outbox.is_none());
+        assert_eq!(args.console, None);
+        assert!(!args.no_console);
+    }
+
+    #[test]
+    fn the_console_can_be_turned_off() {
+        let serve = |argv: &[&str]| {
+            let cli = Cli::try_parse_from(argv).unwrap();
+            let Command::Serve(args) = cli.command else { panic!("expected serve") };
+            args
+        };
+        assert!(serve(&["agentmart", "serve", "--no-console"]).no_console);
+        assert_eq!(serve(&["agentmart", "serve", "--console", "false"]).console, Some(false));
+        assert_eq!(serve(&["agentmart", "serve", "--console", "off"]).console, Some(false));
+        assert_eq!(serve(&["agentmart", "serve", "--console", "true"]).console, Some(true));
+        assert!(Cli::try_parse_from(["agentmart", "serve", "--console", "maybe"]).is_err());
     }
 
     #[test]

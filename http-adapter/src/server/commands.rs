@@ -50,6 +50,7 @@ pub(crate) fn http_options(args: &ServeArgs, file: &FileConfig) -> Result<HttpOp
     if let Some(metrics) = http.metrics {
         options.metrics = metrics;
     }
+    options.console = !args.no_console && args.console.or(http.console).unwrap_or(true);
     if args.no_limits {
         options.body_limit = None;
         options.request_timeout = None;
@@ -121,11 +122,12 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Fatal> {
         .await
         .map_err(|e| Fatal(format!("cannot listen on {}: {e}", args.listen)))?;
     let addr = listener.local_addr().map_err(|e| Fatal(format!("cannot read the bound address: {e}")))?;
+    let console = if options.console { ", web console at /" } else { "" };
     let app = router(mart.clone(), options).into_make_service_with_connect_info::<SocketAddr>();
     tracing::info!(
         store = backend,
         startup_ms = started.elapsed().as_millis() as u64,
-        "agentmart serving http://{addr} (API under /v1, health at /healthz)"
+        "agentmart serving http://{addr} (API under /v1, health at /healthz{console})"
     );
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     tracing::info!("stopped accepting; in-flight requests finished; flushing the store");
@@ -225,5 +227,19 @@ mod tests {
         assert!(options.auth_rate_limit.is_some() && options.request_timeout.is_some());
         assert!(options.cors_allowed_origins.is_empty() && options.trusted_proxies.is_empty());
         assert!(options.hsts_max_age.is_none());
+        assert!(options.console);
+    }
+
+    #[test]
+    fn the_console_follows_flags_then_the_file() {
+        let off_in_file = FileConfig {
+            http: super::super::config_file::HttpSection { console: Some(false), ..Default::default() },
+            ..Default::default()
+        };
+        assert!(!http_options(&serve_args(&["--no-console"]), &FileConfig::default()).unwrap().console);
+        assert!(!http_options(&serve_args(&["--console", "false"]), &FileConfig::default()).unwrap().console);
+        assert!(!http_options(&serve_args(&[]), &off_in_file).unwrap().console);
+        assert!(http_options(&serve_args(&["--console", "true"]), &off_in_file).unwrap().console);
+        assert!(!http_options(&serve_args(&["--console", "true", "--no-console"]), &off_in_file).unwrap().console);
     }
 }

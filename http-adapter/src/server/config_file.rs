@@ -13,6 +13,7 @@
 //! trusted_proxies = ["10.0.0.0/8"]
 //! hsts_max_age_secs = 31536000      # only behind TLS; 0 or absent: no HSTS
 //! metrics = true
+//! console = true                    # the web console at /
 //!
 //! [auth]
 //! access_token_ttl_secs = 900
@@ -56,6 +57,7 @@ pub(crate) struct HttpSection {
     pub(crate) trusted_proxies: Vec<String>,
     pub(crate) hsts_max_age_secs: Option<u64>,
     pub(crate) metrics: Option<bool>,
+    pub(crate) console: Option<bool>,
 }
 
 /// `[auth]`.

@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod admin;
 mod builder;
+mod console;
 mod edge;
 mod failing;
 mod market;

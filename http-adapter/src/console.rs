@@ -1,0 +1,164 @@
+//! The web console: a small single-page app served at `/` of the router, from
+//! assets compiled into the binary (`http-adapter/console/`), so `cargo build`
+//! alone yields a working server with a browser UI.
+//!
+//! Three routes, none of them part of the API (so not in `/openapi.json`):
+//! `GET /` (the page), `GET /console.js` (an ES module) and `GET /console.css`.
+//! The console only calls the JSON API of `API.md`, with URLs relative to the
+//! module's own URL (`new URL("v1/…", import.meta.url)`), so it works under any
+//! prefix a host nests the router at and behind a prefix-stripping proxy.
+//!
+//! **The page URL without a trailing slash.** Nested with
+//! `Router::nest("/market", ..)`, axum serves the router's `/` at `/market`
+//! only (`/market/` is the host's 404; `Router::nest_service("/market", ..)`
+//! serves both). A page at `/market` resolving `./console.js` would load
+//! `/console.js`, outside the prefix. Rather than a `<base>` element (which
+//! `base-uri 'none'` forbids, on purpose) or a redirect (which would need the
+//! host to route `/market/`), the page's asset references are written relative
+//! to the request path: `./console.js` when the path ends in `/`,
+//! `./market/console.js` when it ends in the segment `market`. This uses only
+//! the last segment, so it also holds behind a proxy that strips a prefix.
+//! The asset URLs carry a `?v=` hash of their content, so they can be cached
+//! for a day while the page itself is revalidated on every load.
+//!
+//! **Headers.** The page gets a strict Content-Security-Policy ([`CONSOLE_CSP`]):
+//! scripts, styles and fetches from the same origin only, no inline script or
+//! style, no framing, no `<base>`, no form posts. The edge middleware adds
+//! `nosniff`, `X-Frame-Options: DENY` and `Referrer-Policy: no-referrer`, and
+//! keeps the CSP set here (it only fills in headers a route left unset).
+//!
+//! Turn the console off with [`crate::HttpOptions::console`] (binary:
+//! `--no-console` or `AGENTMART_CONSOLE=false`); its paths then answer
+//! `404 not_found` like any unknown path.
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::extract::OriginalUri;
+use axum::http::{HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::state::AppState;
+
+/// The Content-Security-Policy of the console page.
+pub const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+     img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+const INDEX_HTML: &str = include_str!("../console/index.html");
+const CONSOLE_JS: &str = include_str!("../console/console.js");
+const CONSOLE_CSS: &str = include_str!("../console/console.css");
+
+/// The placeholder in `index.html` that becomes the assets' relative prefix.
+const ASSET_PREFIX: &str = "{{asset_prefix}}";
+/// The placeholders in `index.html` that become the assets' content hashes.
+const JS_VERSION: &str = "{{js_version}}";
+const CSS_VERSION: &str = "{{css_version}}";
+
+/// Cache policy of the page: always revalidate (it names the current assets).
+const PAGE_CACHE: &str = "no-cache";
+/// Cache policy of the assets: their URLs change with their content.
+const ASSET_CACHE: &str = "public, max-age=86400";
+
+/// The console's routes (added by [`crate::router`] when the console is on).
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/", get(index)).route("/console.js", get(script)).route("/console.css", get(styles))
+}
+
+/// FNV-1a, 64 bits: a stable content hash for cache busting (not security).
+fn content_hash(text: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// `index.html` with the asset hashes filled in (the prefix still open).
+fn page_template() -> &'static str {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    PAGE.get_or_init(|| {
+        INDEX_HTML.replace(JS_VERSION, &content_hash(CONSOLE_JS)).replace(CSS_VERSION, &content_hash(CONSOLE_CSS))
+    })
+}
+
+/// The relative prefix that reaches the router's root from a page at `path`:
+/// `./` when `path` ends in `/`, else `<last segment>/` (percent-encoded
+/// where it is not a plain URL character, so it is safe in an attribute).
+pub(crate) fn asset_prefix(path: &str) -> String {
+    if path.is_empty() || path.ends_with('/') {
+        return "./".to_owned();
+    }
+    let last = path.rsplit('/').next().unwrap_or_default();
+    let mut prefix = String::with_capacity(last.len() + 3);
+    // A segment like `a:b` would read as a scheme; `./` keeps it a path.
+    prefix.push_str("./");
+    for byte in last.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'%') {
+            prefix.push(char::from(byte));
+        } else {
+            prefix.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    prefix.push('/');
+    prefix
+}
+
+/// The page for a request at `uri` (the original URI, before any nesting stripped it).
+fn render_page(uri: &Uri) -> Response {
+    let html = page_template().replace(ASSET_PREFIX, &asset_prefix(uri.path()));
+    let mut response = html.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONSOLE_CSP));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(PAGE_CACHE));
+    response
+}
+
+/// `GET /`: the console page.
+async fn index(OriginalUri(uri): OriginalUri) -> Response {
+    render_page(&uri)
+}
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(ASSET_CACHE));
+    response
+}
+
+/// `GET /console.js`: the console's code (an ES module).
+async fn script() -> Response {
+    asset(CONSOLE_JS, "text/javascript; charset=utf-8")
+}
+
+/// `GET /console.css`: the console's styles.
+async fn styles() -> Response {
+    asset(CONSOLE_CSS, "text/css; charset=utf-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_reach_the_router_root() {
+        assert_eq!(asset_prefix("/"), "./");
+        assert_eq!(asset_prefix("/market/"), "./");
+        assert_eq!(asset_prefix("/market"), "./market/");
+        assert_eq!(asset_prefix("/a/b-c.d"), "./b-c.d/");
+        assert_eq!(asset_prefix("/x\"y<z"), "./x%22y%3Cz/");
+        assert_eq!(asset_prefix("/caf%C3%A9"), "./caf%C3%A9/");
+    }
+
+    #[test]
+    fn the_page_names_its_assets_with_placeholders_filled() {
+        let page = page_template();
+        assert!(page.contains("console.js?v="));
+        assert!(page.contains("console.css?v="));
+        assert!(!page.contains(JS_VERSION) && !page.contains(CSS_VERSION));
+        assert!(page.contains(ASSET_PREFIX), "the prefix is filled per request");
+    }
+}
