@@ -2,8 +2,13 @@
 //! assets compiled into the binary (`http-adapter/console/`), so `cargo build`
 //! alone yields a working server with a browser UI.
 //!
-//! Three routes, none of them part of the API (so not in `/openapi.json`):
-//! `GET /` (the page), `GET /console.js` (an ES module) and `GET /console.css`.
+//! Five routes, none of them part of the API (so not in `/openapi.json`):
+//! `GET /` (the page), `GET /console.js` (an ES module), `GET /console.css`,
+//! and the same page at the two paths of the links the core sends through its
+//! notifier: `GET /reset-password?token=…` and `GET /verify-email?token=…`
+//! (`{public_base_url}/reset-password?token=…`, see
+//! `agentmart_core::Config::public_base_url`; a host that nests the router
+//! under a prefix sets `public_base_url` to include it).
 //! The console only calls the JSON API of `API.md`, with URLs relative to the
 //! module's own URL (`new URL("v1/…", import.meta.url)`), so it works under any
 //! prefix a host nests the router at and behind a prefix-stripping proxy.
@@ -18,6 +23,9 @@
 //! to the request path: `./console.js` when the path ends in `/`,
 //! `./market/console.js` when it ends in the segment `market`. This uses only
 //! the last segment, so it also holds behind a proxy that strips a prefix.
+//! The link pages (`…/reset-password`, `…/verify-email`) sit next to the
+//! assets, so theirs are always `./console.js`: `/market/reset-password`
+//! loads `/market/console.js`.
 //! The asset URLs carry a `?v=` hash of their content, so they can be cached
 //! for a day while the page itself is revalidated on every load.
 //!
@@ -27,6 +35,13 @@
 //! `nosniff`, `X-Frame-Options: DENY` and `Referrer-Policy: no-referrer`, and
 //! keeps the CSP set here (it only fills in headers a route left unset).
 //!
+//! **Links with a token.** The page never contains the token (it is the same
+//! page for every query). The console reads `?token=` once on load and drops
+//! it from the address bar with `history.replaceState`, so it does not stay in
+//! history or reach a reload; `no-referrer` keeps it out of `Referer` in the
+//! meantime. The link pages are `Cache-Control: no-store`, so no cache keeps
+//! a response keyed by a URL with a token.
+//!
 //! Turn the console off with [`crate::HttpOptions::console`] (binary:
 //! `--no-console` or `AGENTMART_CONSOLE=false`); its paths then answer
 //! `404 not_found` like any unknown path.
@@ -35,7 +50,7 @@ use std::sync::OnceLock;
 
 use axum::Router;
 use axum::extract::OriginalUri;
-use axum::http::{HeaderValue, Uri, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -57,12 +72,19 @@ const CSS_VERSION: &str = "{{css_version}}";
 
 /// Cache policy of the page: always revalidate (it names the current assets).
 const PAGE_CACHE: &str = "no-cache";
+/// Cache policy of the link pages: their URLs carry a token; store nothing.
+const LINK_PAGE_CACHE: &str = "no-store";
 /// Cache policy of the assets: their URLs change with their content.
 const ASSET_CACHE: &str = "public, max-age=86400";
 
 /// The console's routes (added by [`crate::router`] when the console is on).
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/", get(index)).route("/console.js", get(script)).route("/console.css", get(styles))
+    Router::new()
+        .route("/", get(index))
+        .route("/reset-password", get(link_page))
+        .route("/verify-email", get(link_page))
+        .route("/console.js", get(script))
+        .route("/console.css", get(styles))
 }
 
 /// FNV-1a, 64 bits: a stable content hash for cache busting (not security).
@@ -105,20 +127,28 @@ pub(crate) fn asset_prefix(path: &str) -> String {
     prefix
 }
 
-/// The page for a request at `uri` (the original URI, before any nesting stripped it).
-fn render_page(uri: &Uri) -> Response {
-    let html = page_template().replace(ASSET_PREFIX, &asset_prefix(uri.path()));
+/// The page with its assets at `prefix` (relative to the page's URL).
+fn render_page(prefix: &str, cache: &'static str) -> Response {
+    let html = page_template().replace(ASSET_PREFIX, prefix);
     let mut response = html.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONSOLE_CSP));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(PAGE_CACHE));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     response
 }
 
-/// `GET /`: the console page.
+/// `GET /`: the console page (`uri` is the original URI, before any nesting
+/// stripped it).
 async fn index(OriginalUri(uri): OriginalUri) -> Response {
-    render_page(&uri)
+    render_page(&asset_prefix(uri.path()), PAGE_CACHE)
+}
+
+/// `GET /reset-password`, `GET /verify-email`: the console page at the paths
+/// of the emailed links. They are one segment below the router's root, so the
+/// assets are beside them whatever the prefix.
+async fn link_page() -> Response {
+    render_page("./", LINK_PAGE_CACHE)
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {

@@ -45,8 +45,10 @@ pub struct HttpOptions {
     pub hsts_max_age: Option<Duration>,
     /// Serve Prometheus metrics at `/metrics`. Default true.
     pub metrics: bool,
-    /// Serve the web console at `/` (and its assets `/console.js`, `/console.css`);
-    /// when false those paths answer `404 not_found`. Default true. See [`crate::console`].
+    /// Serve the web console at `/` (and its assets `/console.js`, `/console.css`,
+    /// and the same page at `/reset-password` and `/verify-email`, where the
+    /// emailed links lead); when false those paths answer `404 not_found`.
+    /// Default true. See [`crate::console`].
     pub console: bool,
     /// Clock used by the rate limiter (tests inject a manual clock). Default: system clock.
     pub clock: Arc<dyn Clock>,

@@ -69,6 +69,42 @@ async fn the_page_is_served_with_a_strict_policy() {
     assert_self_contained("index.html", html);
 }
 
+/// The page of an emailed link, at `path` (with a query), as a browser loads it.
+#[track_caller]
+fn assert_link_page(page: &Answer, path: &str) {
+    assert_eq!(page.status, 200, "{path}: {:?}", page.body);
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(page.header("content-security-policy"), Some(CONSOLE_CSP), "{path}");
+    assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    // The URL carries a token: no cache keeps the answer.
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    let html = text(page);
+    assert!(html.contains("<meta name=\"referrer\" content=\"no-referrer\">"));
+    assert!(!html.contains("{{") && !html.contains("secret-token"), "placeholders filled, token not echoed");
+    // Beside the router's root, whatever the prefix: `./console.js`.
+    assert!(asset_url(html, "console.js").starts_with("./console.js?v="), "{path}");
+    assert!(asset_url(html, "console.css").starts_with("./console.css?v="), "{path}");
+}
+
+#[tokio::test]
+async fn the_emailed_links_lead_to_the_console() {
+    let app = TestApp::new();
+    let root = app.get("/", None).await;
+    for path in ["/reset-password", "/verify-email"] {
+        let page = app.get(&format!("{path}?token=secret-token"), None).await;
+        assert_link_page(&page, path);
+        // The same page as `/` (same asset versions).
+        assert_eq!(asset_url(text(&page), "console.js"), asset_url(text(&root), "console.js"));
+        // Without a token too (a reload after the console dropped it).
+        assert_link_page(&app.get(path, None).await, path);
+        // Only the page: nothing below it, no writes.
+        app.get(&format!("{path}/console.js"), None).await.problem(404, "not_found");
+        assert_eq!(app.post(path, None, serde_json::json!({})).await.status.as_u16(), 405);
+    }
+}
+
 #[tokio::test]
 async fn the_assets_have_their_types_and_load_nothing_from_elsewhere() {
     let app = TestApp::new();
@@ -98,7 +134,7 @@ async fn the_assets_have_their_types_and_load_nothing_from_elsewhere() {
 #[tokio::test]
 async fn the_console_can_be_switched_off() {
     let app = TestApp::with_options(|o| o.console = false);
-    for path in ["/", "/console.js", "/console.css"] {
+    for path in ["/", "/console.js", "/console.css", "/reset-password?token=x", "/verify-email?token=x"] {
         app.get(path, None).await.problem(404, "not_found");
     }
     app.get("/healthz", None).await.ok(200);
@@ -110,7 +146,7 @@ async fn the_console_is_not_part_of_the_api_document() {
     let app = TestApp::new();
     let doc = app.get("/openapi.json", None).await;
     let paths = doc.ok(200)["paths"].as_object().unwrap();
-    for path in ["/", "/console.js", "/console.css"] {
+    for path in ["/", "/console.js", "/console.css", "/reset-password", "/verify-email"] {
         assert!(!paths.contains_key(path), "{path} is documented");
     }
 }
@@ -146,6 +182,17 @@ async fn nested_under_a_prefix_the_page_reaches_its_assets() {
     let loaded = app.get(&resolve(&css), None).await;
     assert_eq!(loaded.header("content-type"), Some("text/css; charset=utf-8"));
 
+    // The emailed links' pages, under the prefix, name their assets beside them.
+    for path in ["/market/reset-password?token=secret-token", "/market/verify-email?token=secret-token"] {
+        let page = app.get(path, None).await;
+        assert_link_page(&page, path);
+        let js = asset_url(text(&page), "console.js");
+        // From a page at `/market/reset-password`, `./console.js` is `/market/console.js`.
+        let loaded = app.get(&format!("/market/{}", &js[2..]), None).await;
+        assert_eq!(loaded.header("content-type"), Some("text/javascript; charset=utf-8"));
+    }
+    assert_eq!(app.get("/reset-password", None).await.status.as_u16(), 404, "only under the prefix");
+
     // The API beside it, and unknown paths under the prefix, are unchanged.
     app.get("/market/healthz", None).await.ok(200);
     app.get("/market/nope", None).await.problem(404, "not_found");
@@ -180,6 +227,7 @@ async fn as_a_nested_service_both_page_urls_work() {
     assert_eq!(bare.status, 200);
     assert!(asset_url(text(&bare), "console.js").starts_with("./market/console.js?v="));
     app.get("/market/v1/agents", None).await.ok(200);
+    assert_link_page(&app.get("/market/verify-email?token=secret-token", None).await, "/market/verify-email");
     // A write to the page's path is not a page.
     let post = app.post("/market/", None, serde_json::json!({})).await;
     assert_eq!(post.status.as_u16(), 405);
