@@ -5,12 +5,14 @@
 // a free loopback port over a temporary sled store, and drives Debian's
 // chromium (CHROMIUM, default /usr/bin/chromium) with playwright-core through
 // a real user journey. Run it through `run.sh`, which builds the binary and
-// installs what is missing.
+// installs what is missing. The server writes its messages (password reset,
+// email verification) to an outbox directory (`--outbox`), where the tests
+// read the links a user would get by email.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -29,6 +31,7 @@ const XSS = '<img src=x onerror="window.__xss=1">';
 let server;
 let serverLog = "";
 let dataDir;
+let outbox;
 let browser;
 let base;
 
@@ -83,7 +86,8 @@ before(async () => {
   assert.ok(existsSync(BIN), `the agentmart binary is missing at ${BIN} (cargo build -p agentmart-http --bin agentmart)`);
   assert.ok(existsSync(CHROMIUM), `chromium is missing at ${CHROMIUM}`);
   dataDir = await mkdtemp(path.join(os.tmpdir(), "agentmart-console-"));
-  ({ child: server, url: base } = await startServer());
+  outbox = path.join(dataDir, "outbox");
+  ({ child: server, url: base } = await startServer(["--outbox", outbox]));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -115,7 +119,13 @@ async function newUser() {
   });
   page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
   page.on("request", (req) => {
-    if (/token/i.test(new URL(req.url()).search)) problems.push(`token in URL: ${req.url()}`);
+    const url = new URL(req.url());
+    // Opening an emailed link is the one request allowed a token in its URL.
+    const emailedLink = req.isNavigationRequest() && /\/(reset-password|verify-email)$/.test(url.pathname);
+    if (/token/i.test(url.search) && !emailedLink) problems.push(`token in URL: ${req.url()}`);
+    // The page sends no Referer (which could carry such a URL) anywhere.
+    const referer = req.headers().referer;
+    if (referer) problems.push(`Referer sent: ${referer} to ${req.url()}`);
   });
   await page.addInitScript(() => {
     window.__csp = [];
@@ -132,6 +142,29 @@ async function assertClean({ page, problems }) {
 }
 
 const status = (page) => page.locator("#status");
+
+/** The messages in the outbox for `to` of `kind` (`password_reset`, `email_verification`), oldest first. */
+async function messages(to, kind) {
+  let names = [];
+  try {
+    names = (await readdir(outbox)).filter((n) => n.endsWith(".json") && !n.startsWith(".")).sort();
+  } catch {
+    // No message yet: no directory either.
+  }
+  const all = await Promise.all(names.map(async (n) => JSON.parse(await readFile(path.join(outbox, n), "utf8"))));
+  return all.filter((m) => m.to === to && m.kind === kind);
+}
+
+/** Waits for message number `count + 1` for `to` of `kind`; returns it. */
+async function nextMessage(to, kind, count) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const found = await messages(to, kind);
+    if (found.length > count) return found[count];
+    if (Date.now() > deadline) throw new Error(`no ${kind} message for ${to} in ${outbox}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 async function register(page, email, handle) {
   await page.goto(base);
@@ -300,6 +333,124 @@ test("an expired access token is refreshed transparently", async () => {
   assert.equal(await p.locator("#status.error").count(), 0, "no error shown");
   await assertClean(dan);
   await dan.context.close();
+});
+
+test("a forgotten password is reset through the emailed link", async () => {
+  const erin = await newUser();
+  const p = erin.page;
+  await register(p, "erin@example.com", "erin");
+  await p.getByRole("button", { name: "Log out" }).click();
+  await p.getByRole("link", { name: "Log in" }).click();
+  await p.getByLabel("Email").fill("erin@example.com");
+  await p.getByRole("link", { name: "Forgot password?" }).click();
+  await p.getByRole("heading", { name: "Forgot your password?" }).waitFor();
+  assert.equal(await p.getByLabel("Email").inputValue(), "erin@example.com", "the typed email comes along");
+  await p.getByRole("button", { name: "Send reset link" }).click();
+  await assertText(p.locator("main"), "If an account exists for erin@example.com, a message with a link");
+  // An unknown email gets the same answer.
+  await p.getByRole("button", { name: "Try again" }).click();
+  await p.getByLabel("Email").fill("nobody@example.com");
+  await p.getByRole("button", { name: "Send reset link" }).click();
+  await assertText(p.locator("main"), "If an account exists for nobody@example.com, a message with a link");
+  assert.deepEqual(await messages("nobody@example.com", "password_reset"), []);
+
+  const mail = await nextMessage("erin@example.com", "password_reset", 0);
+  assert.ok(mail.link.startsWith(`${base}reset-password?token=`), mail.link);
+  await p.goto(mail.link);
+  await p.getByRole("heading", { name: "Choose a new password" }).waitFor();
+  assert.equal(p.url(), `${base}reset-password#/reset-password`, "the token is gone from the address bar");
+
+  // The password policy's answers, beside the field.
+  const newPassword = p.getByLabel("New password", { exact: true });
+  const fieldError = p.locator('[data-field="new_password"] .field-error');
+  await newPassword.fill("short");
+  await p.getByLabel("Repeat the new password").fill("short");
+  await p.getByRole("button", { name: "Set new password" }).click();
+  await assertText(status(p), "validation_failed");
+  await fieldError.filter({ hasText: /\S/ }).waitFor();
+  assert.equal(await newPassword.getAttribute("aria-invalid"), "true");
+  await newPassword.fill("password");
+  await p.getByLabel("Repeat the new password").fill("password");
+  await p.getByRole("button", { name: "Set new password" }).click();
+  await fieldError.filter({ hasText: "too common" }).waitFor();
+  // Two different entries are caught before asking the server.
+  await newPassword.fill("a brand new passphrase");
+  await p.getByLabel("Repeat the new password").fill("a brand new passphrase!");
+  await p.getByRole("button", { name: "Set new password" }).click();
+  await p.locator('[data-field="repeat"] .field-error').filter({ hasText: "not the same" }).waitFor();
+
+  await p.getByLabel("Repeat the new password").fill("a brand new passphrase");
+  await p.getByRole("button", { name: "Set new password" }).click();
+  await assertText(status(p), "Password changed. Every session was ended: log in with your new password.");
+  await p.getByRole("heading", { name: "Log in" }).waitFor();
+
+  // The old password no longer works; the new one does.
+  await p.getByLabel("Email").fill("erin@example.com");
+  await p.getByLabel("Password").fill(PASSWORD);
+  await p.getByRole("button", { name: "Log in" }).click();
+  await assertText(status(p), "invalid_credentials");
+  await p.getByLabel("Password").fill("a brand new passphrase");
+  await p.getByRole("button", { name: "Log in" }).click();
+  await assertText(p.locator("#nav"), "@erin");
+
+  // The link works once.
+  await p.goto(mail.link);
+  await p.getByLabel("New password", { exact: true }).fill("another new passphrase");
+  await p.getByLabel("Repeat the new password").fill("another new passphrase");
+  await p.getByRole("button", { name: "Set new password" }).click();
+  await assertText(status(p), "token_invalid");
+  await assertText(p.locator("main"), "This password-reset link cannot be used");
+  await p.getByRole("link", { name: "Request a new link" }).waitFor();
+  // A reload has no token left to use.
+  await p.reload();
+  await assertText(p.locator("main"), "Open the link from the message again");
+  await assertClean(erin);
+  await erin.context.close();
+});
+
+test("an email address is verified through the emailed link", async () => {
+  const fay = await newUser();
+  const p = fay.page;
+  await register(p, "fay@example.com", "fay");
+  const first = await nextMessage("fay@example.com", "email_verification", 0);
+  assert.ok(first.link.startsWith(`${base}verify-email?token=`), first.link);
+  const verifyCalls = [];
+  p.on("request", (req) => {
+    if (req.method() === "POST" && new URL(req.url()).pathname === "/v1/auth/email/verify") verifyCalls.push(req.url());
+  });
+
+  // An expired link offers a new one. (The answer is faked here: expiry
+  // itself is covered by the Rust tests.)
+  await p.route("**/v1/auth/email/verify", (route) => route.fulfill({
+    status: 401,
+    headers: { "content-type": "application/problem+json" },
+    body: JSON.stringify({ type: "about:blank", title: "Token expired", status: 401, detail: "The token has expired.", code: "token_expired", request_id: null }),
+  }), { times: 1 });
+  await p.goto(first.link);
+  await assertText(p.locator("main"), "This verification link has expired.");
+  assert.equal(p.url(), `${base}verify-email#/verify-email`, "the token is gone from the address bar");
+  await p.getByRole("button", { name: "Send a new verification link" }).click();
+  await assertText(status(p), "A new verification link was sent to fay@example.com.");
+
+  const second = await nextMessage("fay@example.com", "email_verification", 1);
+  await p.goto(second.link);
+  await p.getByRole("heading", { name: "Email verified" }).waitFor();
+  assert.equal(p.url(), `${base}verify-email#/verify-email`);
+  assert.equal(verifyCalls.length, 2, "one call per opened link");
+  // Moving between views does not call again.
+  await p.locator("#nav").getByRole("link", { name: "Marketplace" }).click();
+  await p.goBack();
+  await p.getByRole("heading", { name: "Email verified" }).waitFor();
+  assert.equal(verifyCalls.length, 2);
+  await p.locator("#nav").getByRole("link", { name: "Account" }).click();
+  await assertText(p.locator("main"), "fay@example.com · verified");
+
+  // A used link says so.
+  await p.goto(second.link);
+  await assertText(p.locator("main"), "This verification link cannot be used");
+  await assertText(p.locator("main"), "already verified");
+  await assertClean(fay);
+  await fay.context.close();
 });
 
 test("the console can be switched off", async () => {

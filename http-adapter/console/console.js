@@ -17,6 +17,37 @@ const MODES = [
 const REFRESH_KEY = "agentmart.refresh_token";
 
 // ---------------------------------------------------------------------------
+// Links from messages
+//
+// The core emails `{public_base_url}/reset-password?token=…` and
+// `{public_base_url}/verify-email?token=…`; the server answers both with this
+// page. The token is read once, here, before anything else runs, and dropped
+// from the address bar (history.replaceState) so it does not stay in the
+// history, in bookmarks or in a reload; the page sends no Referer (meta tag
+// and header), so it does not leak before that either. From then on it lives
+// only in this module's memory, and the path shows the matching view.
+
+const LINK_VIEWS = { "reset-password": "#/reset-password", "verify-email": "#/verify-email" };
+
+/** `{kind, token}` of the link this page was opened with, until it is used. */
+let linkToken = takeLinkToken();
+
+function takeLinkToken() {
+  const kind = location.pathname.split("/").pop();
+  const view = LINK_VIEWS[kind];
+  if (!view) return null;
+  const token = new URLSearchParams(location.search).get("token");
+  if (location.search || !location.hash) {
+    try {
+      history.replaceState(null, "", `${location.pathname}${view}`);
+    } catch {
+      // No history API: the token stays visible, but is still used once.
+    }
+  }
+  return token ? { kind, token } : null;
+}
+
+// ---------------------------------------------------------------------------
 // Session and tokens
 //
 // The access token (a short-lived JWT) lives only in this module's memory: it
@@ -438,6 +469,9 @@ const routes = [
   [/^#?\/?$/, () => viewBrowse()],
   [/^#\/login$/, () => viewLogin()],
   [/^#\/register$/, () => viewRegister()],
+  [/^#\/forgot-password$/, () => viewForgotPassword()],
+  [/^#\/reset-password$/, () => viewResetPassword()],
+  [/^#\/verify-email$/, () => viewVerifyEmail()],
   [/^#\/agents\/([^/]+)\/([^/]+)$/, (o, s) => viewDetail(o, s)],
   [/^#\/installs$/, () => viewInstalls()],
   [/^#\/builder$/, () => viewBuilder()],
@@ -503,7 +537,10 @@ function viewLogin() {
   const form = h("form", { class: "panel auth-box", novalidate: true },
     field("Email", input("email", { autocomplete: "username", required: true }), { name: "email" }),
     field("Password", input("password", { autocomplete: "current-password", required: true }), { name: "password" }),
-    h("div", { class: "actions" }, h("button", { type: "submit" }, "Log in"), link("Create an account", "#/register")));
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Log in"), link("Create an account", "#/register")),
+    h("p", { class: "small" }, h("a", { href: "#/forgot-password", on: { click: () => { typedEmail = form.elements.email.value; } } },
+      "Forgot password?")));
+  if (typedEmail) form.elements.email.value = typedEmail;
   onSubmit(form, async (data) => {
     const tokens = await api("POST", "auth/login", {
       auth: "none",
@@ -512,10 +549,148 @@ function viewLogin() {
     storeTokens(tokens);
     await loadMe();
     hideStatus();
-    go("#/");
+    const next = afterLogin || "#/";
+    afterLogin = null;
+    go(next);
   });
   main.append(form);
-  form.querySelector("input").focus();
+  (form.elements.email.value ? form.elements.password : form.elements.email).focus();
+}
+
+/** The email typed into the last login or forgot-password form (carried between them). */
+let typedEmail = "";
+/** Where to go after logging in (a view that sent the user to log in), else the marketplace. */
+let afterLogin = null;
+
+/** A "Log in" link that comes back to `hash` afterwards. */
+function loginLink(text, hash) {
+  return h("a", { href: "#/login", on: { click: () => { afterLogin = hash; } } }, text);
+}
+
+function viewForgotPassword() {
+  const { main } = page("Forgot your password?");
+  const form = h("form", { class: "panel auth-box", novalidate: true },
+    h("p", { class: "muted small" }, "Enter the email address of your account: we send a link to choose a new password."),
+    field("Email", input("email", { autocomplete: "email", required: true, value: typedEmail }), { name: "email" }),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Send reset link"), link("Back to log in", "#/login")));
+  onSubmit(form, async (data) => {
+    const email = String(data.get("email") || "").trim();
+    if (!email) {
+      throw new ApiError(0, { title: "Email needed", detail: "Enter the email address of your account.", code: "client_validation",
+        errors: [{ field: "email", code: "required", message: "enter your email address" }] });
+    }
+    typedEmail = email;
+    // The answer is the same whether or not an account has this email.
+    await api("POST", "auth/password/forgot", { auth: "none", body: { email } });
+    form.replaceWith(h("section", { class: "panel auth-box", role: "status" },
+      h("p", {}, `If an account exists for ${email}, a message with a link to choose a new password was sent to it.`),
+      h("p", { class: "muted small" }, "The link works once and expires. Nothing arrived? Check the address and try again."),
+      h("div", { class: "actions" }, button("Try again", () => route(), "secondary"), link("Back to log in", "#/login"))));
+  });
+  main.append(form);
+  form.elements.email.focus();
+}
+
+/** What a used, expired or unknown link token means, in words. */
+function linkProblem(err, what) {
+  if (err instanceof ApiError && err.code === "token_expired") return `This ${what} link has expired.`;
+  if (err instanceof ApiError && err.code === "token_invalid") {
+    return `This ${what} link cannot be used: it was already used, a newer one was sent since, or it was cut short.`;
+  }
+  return null;
+}
+
+function viewResetPassword() {
+  const { main } = page("Choose a new password");
+  const token = linkToken && linkToken.kind === "reset-password" ? linkToken.token : null;
+  const another = () => h("p", {}, link("Request a new link", "#/forgot-password"), " or ", link("log in", "#/login"), ".");
+  if (!token) {
+    main.append(h("section", { class: "panel auth-box" },
+      h("p", {}, "This page sets a new password with the link from a password-reset message. ",
+        "Open the link from the message again (it works once), or ask for a new one."), another()));
+    return;
+  }
+  const form = h("form", { class: "panel auth-box", novalidate: true },
+    h("p", { class: "muted small" }, "Setting a new password ends every session of your account; you then log in with it."),
+    field("New password", input("password", { autocomplete: "new-password", required: true, minlength: "8", maxlength: "128" }),
+      { name: "new_password", hint: "8 to 128 characters; common passwords are refused." }),
+    field("Repeat the new password", input("password", { autocomplete: "new-password", required: true }), { name: "repeat" }),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Set new password")));
+  onSubmit(form, async (data) => {
+    const password = String(data.get("new_password") || "");
+    if (password !== data.get("repeat")) {
+      throw new ApiError(0, { title: "The passwords differ", detail: "Type the same new password twice.", code: "client_validation",
+        errors: [{ field: "repeat", code: "mismatch", message: "not the same as the new password" }] });
+    }
+    try {
+      await api("POST", "auth/password/reset", { auth: "none", body: { token, new_password: password } });
+    } catch (err) {
+      const problem = linkProblem(err, "password-reset");
+      if (problem) {
+        linkToken = null;
+        form.replaceWith(h("section", { class: "panel auth-box" }, h("p", {}, problem), another()));
+      }
+      throw err;
+    }
+    linkToken = null;
+    // Every session ended, this tab's too.
+    clearSession();
+    notify("Password changed. Every session was ended: log in with your new password.");
+    go("#/login");
+  });
+  main.append(form);
+  form.elements.new_password.focus();
+}
+
+/** The one verification call for the token this page was opened with (memoised: views re-render). */
+let verification = null;
+
+function verifyOnce() {
+  if (!verification && linkToken && linkToken.kind === "verify-email") {
+    const { token } = linkToken;
+    linkToken = null;
+    verification = api("POST", "auth/email/verify", { auth: "none", body: { token } })
+      .then(() => ({ ok: true }), (err) => ({ ok: false, err }));
+  }
+  return verification;
+}
+
+async function viewVerifyEmail() {
+  const { main, heading, live } = page("Verify your email");
+  const pending = verifyOnce();
+  const resend = () => {
+    if (!session.me) {
+      return h("p", {}, loginLink("Log in", "#/verify-email"), " to get a new verification link.");
+    }
+    if (session.me.email_verified) return h("p", {}, "Your email address is already verified. ", link("Account", "#/account"));
+    return h("div", { class: "actions" }, button("Send a new verification link", () => attempt(async () => {
+      await api("POST", "auth/email/verify/resend");
+      notify(`A new verification link was sent to ${session.me.email}.`);
+    })));
+  };
+  if (!pending) {
+    main.append(h("section", { class: "panel auth-box" },
+      h("p", {}, "This page confirms an email address with the link from a verification message. Open the link from the message again, or get a new one."),
+      resend()));
+    return;
+  }
+  const box = h("section", { class: "panel auth-box", "aria-live": "polite" }, h("p", { class: "muted" }, "Checking the link…"));
+  main.append(box);
+  const outcome = await pending;
+  if (!live()) return;
+  if (outcome.ok) {
+    heading.textContent = "Email verified";
+    document.title = "Email verified · agentmart";
+    if (session.me) session.me.email_verified = true;
+    clear(box).append(h("p", {}, "Thank you: your email address is verified."),
+      h("div", { class: "actions" }, session.me ? link("Account", "#/account") : link("Log in", "#/login"), link("Marketplace", "#/")));
+    return;
+  }
+  heading.textContent = "Email not verified";
+  document.title = "Email not verified · agentmart";
+  const problem = linkProblem(outcome.err, "verification");
+  if (!problem) showError(outcome.err);
+  clear(box).append(h("p", {}, problem || "The link could not be checked."), resend());
 }
 
 function viewRegister() {
