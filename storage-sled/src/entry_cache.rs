@@ -22,7 +22,7 @@ use quick_cache::sync::Cache;
 pub(crate) struct CachedEntry {
     pub(crate) agent: Agent,
     pub(crate) owner_handle: String,
-    pub(crate) definition: AgentDefinition,
+    pub(crate) definition: Arc<AgentDefinition>,
 }
 
 /// A cached entry with the generation it was read under, by agent id.

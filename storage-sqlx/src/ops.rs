@@ -1225,7 +1225,7 @@ fn entry_from_row(row: &DbRow) -> R<CatalogEntry> {
     Ok(CatalogEntry {
         agent: agent_from_row(row)?,
         owner_handle: row.try_get::<Option<String>, _>("owner_handle")?.unwrap_or_default(),
-        definition: definition_from(&def)?,
+        definition: std::sync::Arc::new(definition_from(&def)?),
         stats: stats_from_row(row)?,
     })
 }

@@ -148,11 +148,12 @@ impl MarketService {
                 None => return Err(not_found()),
             };
             let stats = store.get_stats(found.id).await?;
-            (found, owner.handle, version.definition, stats)
+            (found, owner.handle, std::sync::Arc::new(version.definition), stats)
         } else {
             let entry = store.get_catalog_entry(found.id).await?.ok_or_else(not_found)?;
             (entry.agent, entry.owner_handle, entry.definition, entry.stats)
         };
+        let definition = std::sync::Arc::unwrap_or_clone(definition);
 
         let today = self.inner.now().date_naive();
         let from = today - Duration::days(USAGE_DAYS - 1);

@@ -1,5 +1,7 @@
 //! Marketplace data: catalogue entries, installs, reviews, usage.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -13,8 +15,9 @@ pub struct CatalogEntry {
     pub agent: Agent,
     /// The owner's current handle.
     pub owner_handle: String,
-    /// Definition of the latest published version.
-    pub definition: AgentDefinition,
+    /// Definition of the latest published version (shared: a store may hand
+    /// out the same decoded definition to many listings without copying it).
+    pub definition: Arc<AgentDefinition>,
     /// Counters.
     pub stats: AgentStats,
 }

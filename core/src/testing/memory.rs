@@ -170,7 +170,7 @@ impl State {
         Some(CatalogEntry {
             agent: agent.clone(),
             owner_handle: owner.handle.clone(),
-            definition: version.definition.clone(),
+            definition: std::sync::Arc::new(version.definition.clone()),
             stats: self.stats.get(&id).copied().unwrap_or_default(),
         })
     }

@@ -630,7 +630,7 @@ impl Run {
 }
 
 fn entry_id(entry: StorageResult<Option<crate::model::CatalogEntry>>) -> StorageResult<Option<(AgentId, String)>> {
-    entry.map(|e| e.map(|e| (e.agent.id, e.definition.name)))
+    entry.map(|e| e.map(|e| (e.agent.id, e.definition.name.clone())))
 }
 
 #[cfg(test)]

@@ -131,7 +131,7 @@ pub async fn catalog_visibility(store: Arc<dyn Store>) {
     }
     let entry = ok(s.get_catalog_entry(listed.id).await, "get_catalog_entry").expect("listed entry");
     assert_eq!(entry.owner_handle, "alice", "owner_handle is the owner's handle");
-    assert_eq!(entry.definition, definition("Listed"), "the published definition");
+    assert_eq!(*entry.definition, definition("Listed"), "the published definition");
     assert_eq!(entry.agent, ok(s.get_agent(listed.id).await, "get_agent").expect("agent"), "the agent row");
     assert!(ok(s.get_catalog_entry(unlisted.id).await, "entry").is_some(), "unlisted agents have an entry");
     assert!(ok(s.get_catalog_entry(deprecated.id).await, "entry").is_some(), "deprecated agents have an entry");
