@@ -21,7 +21,8 @@
 # (32), LOAD_THREADS (2), LOAD_AGENTS (100000), LOAD_OWNERS (1000),
 # LOAD_PORT (18080), LOAD_BARE_PORT (18090), LOAD_DATA_DIR (reuse a seeded
 # directory; it is seeded there and kept when it does not exist),
-# CARGO_TARGET_DIR (target), AGENTMART_LOG (warn). Seeding 100,000 agents
+# CARGO_TARGET_DIR (target), AGENTMART_LOG (warn), LOAD_STORE_PARAMS (appended
+# to the sled URL, e.g. `?cache_mb=32`). Seeding 100,000 agents
 # takes about 5 minutes and 2.2 GB of disk (removed at exit unless
 # LOAD_DATA_DIR is given).
 set -euo pipefail
@@ -91,7 +92,7 @@ echo "== starting the bare axum baseline on $BARE and agentmart on $API"
 "$TARGET/release/examples/bare" "127.0.0.1:$BARE_PORT" 2>"$WORK/bare.log" &
 PIDS+=("$!")
 AGENTMART_LOG="${AGENTMART_LOG:-warn}" AGENTMART_JWT_SECRET="load-test-secret-that-is-long-enough-0123456789" \
-  "$TARGET/release/agentmart" serve --listen "127.0.0.1:$PORT" --store "sled:$DATA" --no-limits \
+  "$TARGET/release/agentmart" serve --listen "127.0.0.1:$PORT" --store "sled:$DATA${LOAD_STORE_PARAMS:-}" --no-limits \
   2>"$WORK/server.log" &
 SERVER="$!"
 PIDS+=("$SERVER")
