@@ -74,9 +74,7 @@ fn client_info(state: &AppState, req: &Request) -> ClientInfo {
 }
 
 fn set_default(headers: &mut HeaderMap, name: HeaderName, value: HeaderValue) {
-    if !headers.contains_key(&name) {
-        headers.insert(name, value);
-    }
+    headers.entry(name).or_insert(value);
 }
 
 /// The edge middleware (see the module docs).
@@ -170,10 +168,11 @@ pub(crate) async fn edge(State(state): State<AppState>, mut req: Request, next: 
     }
 
     let elapsed = started.elapsed();
-    let status = response.status().as_u16();
+    let status = response.status();
     if let Some(m) = &state.metrics {
         m.observe_request(method.as_str(), &route_label, status, elapsed.as_secs_f64());
     }
+    let status = status.as_u16();
     span.in_scope(|| {
         tracing::info!(status, latency_ms = elapsed.as_secs_f64() * 1000.0, "answered");
     });

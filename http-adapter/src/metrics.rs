@@ -52,8 +52,7 @@ impl Metrics {
         Ok(Self { registry, requests, duration, logins, store_errors, rate_limited })
     }
 
-    pub(crate) fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let status = status.to_string();
+    pub(crate) fn observe_request(&self, method: &str, route: &str, status: axum::http::StatusCode, seconds: f64) {
         let labels = [method, route, status.as_str()];
         self.requests.with_label_values(&labels).inc();
         self.duration.with_label_values(&labels).observe(seconds);

@@ -1,5 +1,6 @@
 //! The state every handler gets.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use agentmart_core::Agentmart;
@@ -7,13 +8,25 @@ use agentmart_core::Agentmart;
 use crate::metrics::Metrics;
 use crate::options::HttpOptions;
 
-/// Shared by every handler of one router. Cheap to clone.
+/// Shared by every handler of one router. One `Arc`: axum clones the state
+/// for every extractor of every request, so a clone is one reference count.
 #[derive(Clone)]
-pub(crate) struct AppState {
+pub(crate) struct AppState(Arc<Shared>);
+
+/// What [`AppState`] points at.
+pub(crate) struct Shared {
     pub(crate) mart: Agentmart,
-    pub(crate) options: Arc<HttpOptions>,
+    pub(crate) options: HttpOptions,
     /// `None` when metrics are switched off (or could not be set up).
     pub(crate) metrics: Option<Metrics>,
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -29,6 +42,6 @@ impl AppState {
         } else {
             None
         };
-        Self { mart, options: Arc::new(options), metrics }
+        Self(Arc::new(Shared { mart, options, metrics }))
     }
 }

@@ -249,8 +249,8 @@ pub struct SledOptions {
     /// fails with `unavailable`. Default 2 s; zero fails at once.
     pub lock_wait: StdDuration,
     /// How many decoded catalogue entries (agent, owner handle, latest
-    /// definition) are kept in memory for listings. Default 4,096; zero
-    /// disables the cache. Counters are never cached.
+    /// definition) are kept in memory for listings, and as many decoded user
+    /// records. Default 4,096; zero disables both. Counters are never cached.
     pub entry_cache: usize,
 }
 
@@ -390,6 +390,9 @@ impl SledStore {
         // catalogue entries this transaction may have changed.
         if names.iter().any(|n| matches!(n, T::Agents | T::Versions | T::Users)) {
             self.inner.entries.invalidate();
+        }
+        if names.iter().any(|n| matches!(n, T::SessAuth | T::UserAuth)) {
+            self.inner.entries.invalidate_auth();
         }
         match result {
             Ok(r) => Ok(r),

@@ -94,31 +94,21 @@ impl SessionStore for SledStore {
     }
 
     async fn session_auth(&self, id: SessionId) -> StorageResult<Option<SessionAuth>> {
-        let Some(b) = self.tree(T::SessAuth).get(id.to_bytes()).map_err(sled_err)? else {
-            return Ok(None);
-        };
-        if b.len() != 32 {
-            return Err(corrupt("session auth"));
+        // Cached under the auth generation, which every commit touching
+        // sessions or users' role/disabled flags bumps (see `entry_cache`):
+        // a revoked session is never served from memory after its revocation
+        // returned.
+        let key = id.to_bytes();
+        let cache = self.entry_cache();
+        if let Some(auth) = cache.get_session(&key) {
+            return Ok(Some(auth));
         }
-        let user_id = UserId::from_bytes(id16(&b, 0)?);
-        let mut r = [0u8; 8];
-        r.copy_from_slice(&b[16..24]);
-        let mut e = [0u8; 8];
-        e.copy_from_slice(&b[24..32]);
-        let Some(u) = self.tree(T::UserAuth).get(user_id.to_bytes()).map_err(sled_err)? else {
-            return Ok(None);
-        };
-        if u.len() != 2 {
-            return Err(corrupt("user auth"));
+        let generation = cache.auth_generation();
+        let auth = self.read_session_auth(id)?;
+        if let Some(auth) = auth {
+            cache.insert_session(key, generation, auth);
         }
-        let revoked = i64::from_be_bytes(r);
-        Ok(Some(SessionAuth {
-            user_id,
-            role: if u[0] == 1 { Role::Admin } else { Role::User },
-            user_disabled: u[1] == 1,
-            revoked_at: if revoked == i64::MIN { None } else { Some(from_micros(revoked)?) },
-            expires_at: from_micros(i64::from_be_bytes(e))?,
-        }))
+        Ok(auth)
     }
 
     async fn find_session_by_refresh(&self, presented: &TokenHash) -> StorageResult<Option<Session>> {
@@ -219,5 +209,36 @@ impl SessionStore for SledStore {
             v.audit(audit)?;
             Ok(n)
         })
+    }
+}
+
+impl SledStore {
+    /// The session facts `authenticate` needs, from the store.
+    fn read_session_auth(&self, id: SessionId) -> StorageResult<Option<SessionAuth>> {
+        let Some(b) = self.tree(T::SessAuth).get(id.to_bytes()).map_err(sled_err)? else {
+            return Ok(None);
+        };
+        if b.len() != 32 {
+            return Err(corrupt("session auth"));
+        }
+        let user_id = UserId::from_bytes(id16(&b, 0)?);
+        let mut r = [0u8; 8];
+        r.copy_from_slice(&b[16..24]);
+        let mut e = [0u8; 8];
+        e.copy_from_slice(&b[24..32]);
+        let Some(u) = self.tree(T::UserAuth).get(user_id.to_bytes()).map_err(sled_err)? else {
+            return Ok(None);
+        };
+        if u.len() != 2 {
+            return Err(corrupt("user auth"));
+        }
+        let revoked = i64::from_be_bytes(r);
+        Ok(Some(SessionAuth {
+            user_id,
+            role: if u[0] == 1 { Role::Admin } else { Role::User },
+            user_disabled: u[1] == 1,
+            revoked_at: if revoked == i64::MIN { None } else { Some(from_micros(revoked)?) },
+            expires_at: from_micros(i64::from_be_bytes(e))?,
+        }))
     }
 }

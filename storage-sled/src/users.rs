@@ -153,7 +153,20 @@ impl UserStore for SledStore {
     }
 
     async fn get_user(&self, id: UserId) -> StorageResult<Option<UserRecord>> {
-        self.get_json(T::Users, &id.to_bytes())
+        // Decoded users are cached under the same write generation as
+        // catalogue entries (see `entry_cache`): any write to the users tree
+        // retires them.
+        let key = id.to_bytes();
+        let cache = self.entry_cache();
+        if let Some(user) = cache.get_user(&key) {
+            return Ok(Some(UserRecord::clone(&user)));
+        }
+        let generation = cache.generation();
+        let user: Option<UserRecord> = self.get_json(T::Users, &key)?;
+        if let Some(user) = &user {
+            cache.insert_user(key, generation, std::sync::Arc::new(user.clone()));
+        }
+        Ok(user)
     }
 
     async fn find_user_by_email(&self, email: &str) -> StorageResult<Option<UserRecord>> {

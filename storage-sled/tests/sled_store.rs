@@ -771,3 +771,44 @@ async fn the_entry_cache_can_be_turned_off() {
     publish(&s, u.id, "plain", def("Plain", "words"), t0()).await;
     assert_eq!(s.list_catalog(&query(CatalogSort::Popular, 10)).await.unwrap().entries.len(), 1);
 }
+
+#[tokio::test]
+async fn cached_users_follow_every_write() {
+    let (s, u) = store_with_user("cachedu").await;
+    let t = t0();
+    assert_eq!(s.get_user(u.id).await.unwrap().unwrap().handle, "cachedu");
+    let patch = ProfilePatch { handle: Some("recached".into()), ..Default::default() };
+    s.update_profile(u.id, &patch, t, &audit("user.profile_updated")).await.unwrap();
+    assert_eq!(s.get_user(u.id).await.unwrap().unwrap().handle, "recached");
+    s.set_role(u.id, Role::Admin, t, &audit("user.role_changed")).await.unwrap();
+    assert_eq!(s.get_user(u.id).await.unwrap().unwrap().role, Role::Admin);
+    s.set_password_hash(u.id, "$argon2id$new", EndSessions::All, t, &audit("user.password_changed")).await.unwrap();
+    assert_eq!(s.get_user(u.id).await.unwrap().unwrap().password_hash.as_deref(), Some("$argon2id$new"));
+    s.set_disabled(u.id, true, t, &audit("user.disabled")).await.unwrap();
+    assert!(s.get_user(u.id).await.unwrap().unwrap().disabled);
+    s.delete_user(u.id, t, &audit("user.deleted")).await.unwrap();
+    assert_eq!(s.get_user(u.id).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn cached_session_facts_follow_every_write() {
+    // `session_auth` is served from memory between writes; each write that
+    // changes what `authenticate` decides must show at once.
+    let (s, u) = store_with_user("sessioncache").await;
+    let (a, b) = (session(u.id), session(u.id));
+    s.create_session(&a, &TokenHash([7; 32]), &audit("x")).await.unwrap();
+    s.create_session(&b, &TokenHash([8; 32]), &audit("x")).await.unwrap();
+    for _ in 0..2 {
+        let auth = s.session_auth(a.id).await.unwrap().unwrap();
+        assert!(auth.revoked_at.is_none() && !auth.user_disabled && auth.role == Role::User);
+    }
+    s.set_role(u.id, Role::Admin, t0(), &audit("x")).await.unwrap();
+    assert_eq!(s.session_auth(a.id).await.unwrap().unwrap().role, Role::Admin);
+    s.revoke_session(u.id, a.id, t0(), &audit("x")).await.unwrap();
+    assert!(s.session_auth(a.id).await.unwrap().unwrap().revoked_at.is_some());
+    assert!(s.session_auth(b.id).await.unwrap().unwrap().revoked_at.is_none());
+    s.set_disabled(u.id, true, t0(), &audit("x")).await.unwrap();
+    assert!(s.session_auth(b.id).await.unwrap().unwrap().user_disabled);
+    s.delete_user(u.id, t0(), &audit("x")).await.unwrap();
+    assert_eq!(s.session_auth(b.id).await.unwrap(), None);
+}

@@ -6,6 +6,15 @@
 //! comparisons. `exp` and `nbf` are checked here against the injected clock
 //! (with the configured leeway), not by `jsonwebtoken`, which would read the
 //! system time.
+//!
+//! Verified tokens are remembered (a bounded cache keyed by the exact token
+//! text): the signature check and the two JSON decodes of `jsonwebtoken`
+//! were the largest single cost of an authenticated HTTP request, and a
+//! client sends the same access token with every request for its lifetime.
+//! Only a token whose every byte was verified with this instance's keys can
+//! hit; the time checks (`exp`, `nbf`) still run on every call, and
+//! `authenticate` still reads the session, so logout and revocation take
+//! effect at once as before.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -62,7 +71,12 @@ pub(crate) struct Jwt {
     audience: String,
     leeway: i64,
     jwks: serde_json::Value,
+    /// Claims of tokens already verified with `keys`, by token text.
+    verified: quick_cache::sync::Cache<Box<str>, AccessClaims>,
 }
+
+/// How many verified tokens [`Jwt`] remembers (about 0.5 KiB each).
+const VERIFIED_CACHE_TOKENS: usize = 16_384;
 
 fn algorithm(alg: JwtAlgorithm) -> Algorithm {
     match alg {
@@ -165,6 +179,7 @@ impl Jwt {
             audience: config.audience.clone(),
             leeway: i64::try_from(config.leeway.as_secs()).unwrap_or(i64::MAX),
             jwks,
+            verified: quick_cache::sync::Cache::new(VERIFIED_CACHE_TOKENS),
         };
         // A private key that does not match its public key would issue tokens
         // nobody accepts: refuse the configuration instead.
@@ -207,6 +222,29 @@ impl Jwt {
     /// leeway, at `now`). A token past its `exp` is `token_expired`; anything
     /// else wrong is `token_invalid`.
     pub(crate) fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims> {
+        let claims = match self.verified.get(token) {
+            Some(claims) => claims,
+            None => {
+                let claims = self.verify_signature(token)?;
+                self.verified.insert(token.into(), claims);
+                claims
+            }
+        };
+        let now = now.timestamp();
+        if let Some(nbf) = claims.nbf
+            && nbf > now.saturating_add(self.leeway)
+        {
+            return Err(Error::TokenInvalid);
+        }
+        if claims.exp.saturating_add(self.leeway) <= now {
+            return Err(Error::TokenExpired);
+        }
+        Ok(claims)
+    }
+
+    /// The claims of a token whose signature (by the key its `kid` names, or
+    /// any key), algorithm, `iss` and `aud` check out; times are not checked.
+    fn verify_signature(&self, token: &str) -> Result<AccessClaims> {
         let claims = match self.keys.as_slice() {
             [only] => self.decode_with(token, &only.key)?,
             keys => {
@@ -223,15 +261,6 @@ impl Jwt {
                 }
             }
         };
-        let now = now.timestamp();
-        if let Some(nbf) = claims.nbf
-            && nbf > now.saturating_add(self.leeway)
-        {
-            return Err(Error::TokenInvalid);
-        }
-        if claims.exp.saturating_add(self.leeway) <= now {
-            return Err(Error::TokenExpired);
-        }
         Ok(claims)
     }
 
@@ -277,6 +306,31 @@ mod tests {
         ));
         // Issued in the future beyond the leeway: not yet valid.
         assert!(matches!(jwt.verify(&token, now() - chrono::Duration::seconds(31)), Err(Error::TokenInvalid)));
+    }
+
+    #[test]
+    fn remembered_tokens_still_expire_and_only_exact_tokens_hit() {
+        let jwt = Jwt::new(&hs_config(&[4u8; 32])).unwrap();
+        let token =
+            jwt.sign(UserId::new(), SessionId::new(), Role::User, now(), chrono::Duration::minutes(15)).unwrap();
+        for _ in 0..3 {
+            jwt.verify(&token, now()).unwrap();
+        }
+        assert_eq!(jwt.verified.len(), 1, "verified once, remembered");
+        // Time checks run on every call, cached or not.
+        let later = now() + chrono::Duration::hours(2);
+        assert!(matches!(jwt.verify(&token, later), Err(Error::TokenExpired)));
+        let earlier = now() - chrono::Duration::hours(2);
+        assert!(matches!(jwt.verify(&token, earlier), Err(Error::TokenInvalid)));
+        // Any other byte sequence is verified afresh (and a forgery is not remembered).
+        let mut forged = token.clone();
+        let last = forged.pop().unwrap();
+        forged.push(if last == 'A' { 'B' } else { 'A' });
+        assert!(matches!(jwt.verify(&forged, now()), Err(Error::TokenInvalid)));
+        assert_eq!(jwt.verified.len(), 1);
+        // Another instance (other keys) has its own memory.
+        let other = Jwt::new(&hs_config(&[5u8; 32])).unwrap();
+        assert!(matches!(other.verify(&token, now()), Err(Error::TokenInvalid)));
     }
 
     #[test]
