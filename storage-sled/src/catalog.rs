@@ -27,8 +27,8 @@ use agentmart_core::storage::{
 use async_trait::async_trait;
 
 use crate::agents::{facet, facet_prefix, posting_key, ranked_posting_key};
+use crate::caches::CachedEntry;
 use crate::codec::{Listing, corrupt, dec_stats, f32_from_desc, key, sort_index_key, sort_tag, tail16};
-use crate::entry_cache::CachedEntry;
 use crate::{SledStore, T, sled_err};
 
 /// A selector matching fewer agents than this is enumerated; a larger one is
@@ -68,21 +68,12 @@ fn posting_weight(v: &[u8]) -> StorageResult<f64> {
 
 impl SledStore {
     /// The catalogue entry of a published, not deleted agent whose owner
-    /// exists; the decoded records come from the [`EntryCache`] when current.
+    /// exists; the decoded records come from the [`Caches`] when current.
     ///
-    /// [`EntryCache`]: crate::entry_cache::EntryCache
+    /// [`Caches`]: crate::caches::Caches
     fn entry(&self, id: &[u8; 16]) -> StorageResult<Option<CatalogEntry>> {
-        let cache = self.entry_cache();
-        let cached = match cache.get(id) {
-            Some(cached) => cached,
-            None => {
-                let generation = cache.generation();
-                let Some(read) = self.read_entry(id)? else { return Ok(None) };
-                let read = Arc::new(read);
-                cache.insert(*id, generation, read.clone());
-                read
-            }
-        };
+        let read = || Ok(self.read_entry(id)?.map(Arc::new));
+        let Some(cached) = self.caches().entries.read_through(*id, read)? else { return Ok(None) };
         let stats = dec_stats(self.tree(T::Stats).get(id).map_err(sled_err)?.as_deref())?;
         Ok(Some(CatalogEntry {
             agent: cached.agent.clone(),

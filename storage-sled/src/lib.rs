@@ -57,9 +57,9 @@
 //!   deprecated agents are indexed.
 
 mod agents;
+mod caches;
 mod catalog;
 mod codec;
-mod entry_cache;
 mod market;
 mod sessions;
 mod users;
@@ -77,8 +77,8 @@ use chrono::{DateTime, Duration, Utc};
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional, TransactionalTree};
 use sled::{Db, Tree};
 
+use crate::caches::Caches;
 use crate::codec::{dec, enc, key};
-use crate::entry_cache::EntryCache;
 
 /// The trees of the store. Keys are listed with each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,7 +250,8 @@ pub struct SledOptions {
     pub lock_wait: StdDuration,
     /// How many decoded catalogue entries (agent, owner handle, latest
     /// definition) are kept in memory for listings, and as many decoded user
-    /// records. Default 4,096; zero disables both. Counters are never cached.
+    /// records and session facts. Default 4,096; zero disables these caches.
+    /// Counters are never cached.
     pub entry_cache: usize,
 }
 
@@ -284,7 +285,7 @@ struct Inner {
     db: Db,
     trees: Vec<Tree>,
     locks: Vec<Mutex<()>>,
-    entries: EntryCache,
+    caches: Caches,
 }
 
 /// The sled store. Cheap to clone (shared handle); `Send + Sync`.
@@ -357,13 +358,13 @@ impl SledStore {
     fn from_db(db: Db, options: &SledOptions) -> StorageResult<Self> {
         let trees = TREE_NAMES.iter().map(|n| db.open_tree(n)).collect::<Result<Vec<_>, _>>().map_err(sled_err)?;
         let locks = (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect();
-        let entries = EntryCache::new(options.entry_cache);
-        Ok(Self { inner: Arc::new(Inner { db, trees, locks, entries }) })
+        let caches = Caches::new(options.entry_cache);
+        Ok(Self { inner: Arc::new(Inner { db, trees, locks, caches }) })
     }
 
-    /// The cache of decoded catalogue entries.
-    pub(crate) fn entry_cache(&self) -> &EntryCache {
-        &self.inner.entries
+    /// The caches of decoded records.
+    pub(crate) fn caches(&self) -> &Caches {
+        &self.inner.caches
     }
 
     /// A tree, for non-transactional reads.
@@ -389,10 +390,10 @@ impl SledStore {
         // After the commit (and before the caller hears of it), retire cached
         // catalogue entries this transaction may have changed.
         if names.iter().any(|n| matches!(n, T::Agents | T::Versions | T::Users)) {
-            self.inner.entries.invalidate();
+            self.inner.caches.invalidate_data();
         }
         if names.iter().any(|n| matches!(n, T::SessAuth | T::UserAuth)) {
-            self.inner.entries.invalidate_auth();
+            self.inner.caches.invalidate_auth();
         }
         match result {
             Ok(r) => Ok(r),

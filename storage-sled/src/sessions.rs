@@ -95,20 +95,10 @@ impl SessionStore for SledStore {
 
     async fn session_auth(&self, id: SessionId) -> StorageResult<Option<SessionAuth>> {
         // Cached under the auth generation, which every commit touching
-        // sessions or users' role/disabled flags bumps (see `entry_cache`):
-        // a revoked session is never served from memory after its revocation
+        // sessions or users' role/disabled flags bumps (see `caches`): a
+        // revoked session is never served from memory after its revocation
         // returned.
-        let key = id.to_bytes();
-        let cache = self.entry_cache();
-        if let Some(auth) = cache.get_session(&key) {
-            return Ok(Some(auth));
-        }
-        let generation = cache.auth_generation();
-        let auth = self.read_session_auth(id)?;
-        if let Some(auth) = auth {
-            cache.insert_session(key, generation, auth);
-        }
-        Ok(auth)
+        self.caches().sessions.read_through(id.to_bytes(), || self.read_session_auth(id))
     }
 
     async fn find_session_by_refresh(&self, presented: &TokenHash) -> StorageResult<Option<Session>> {

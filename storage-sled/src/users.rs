@@ -154,19 +154,11 @@ impl UserStore for SledStore {
 
     async fn get_user(&self, id: UserId) -> StorageResult<Option<UserRecord>> {
         // Decoded users are cached under the same write generation as
-        // catalogue entries (see `entry_cache`): any write to the users tree
+        // catalogue entries (see `caches`): any write to the users tree
         // retires them.
         let key = id.to_bytes();
-        let cache = self.entry_cache();
-        if let Some(user) = cache.get_user(&key) {
-            return Ok(Some(UserRecord::clone(&user)));
-        }
-        let generation = cache.generation();
-        let user: Option<UserRecord> = self.get_json(T::Users, &key)?;
-        if let Some(user) = &user {
-            cache.insert_user(key, generation, std::sync::Arc::new(user.clone()));
-        }
-        Ok(user)
+        let read = || Ok(self.get_json::<UserRecord>(T::Users, &key)?.map(std::sync::Arc::new));
+        Ok(self.caches().users.read_through(key, read)?.map(std::sync::Arc::unwrap_or_clone))
     }
 
     async fn find_user_by_email(&self, email: &str) -> StorageResult<Option<UserRecord>> {
