@@ -87,14 +87,13 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/console.css", get(styles))
 }
 
-/// FNV-1a, 64 bits: a stable content hash for cache busting (not security).
+/// A content hash for cache busting (not security): std's deterministic
+/// hasher; it only has to change when the asset does within one binary.
 fn content_hash(text: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in text.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{hash:016x}")
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    text.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
 }
 
 /// `index.html` with the asset hashes filled in (the prefix still open).

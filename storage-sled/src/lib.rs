@@ -252,12 +252,12 @@ pub struct SledOptions {
     /// definition) are kept in memory for listings, and as many decoded user
     /// records and session facts. Default 4,096; zero disables these caches.
     /// Counters are never cached.
-    pub entry_cache: usize,
+    pub record_cache: usize,
 }
 
 impl Default for SledOptions {
     fn default() -> Self {
-        Self { cache_capacity: 128 * 1024 * 1024, lock_wait: StdDuration::from_secs(2), entry_cache: 4096 }
+        Self { cache_capacity: 128 * 1024 * 1024, lock_wait: StdDuration::from_secs(2), record_cache: 4096 }
     }
 }
 
@@ -268,9 +268,10 @@ impl SledOptions {
         self
     }
 
-    /// These options with another bound on cached catalogue entries (0: none).
-    pub fn entry_cache(mut self, entries: usize) -> Self {
-        self.entry_cache = entries;
+    /// These options with another bound on each cache of decoded records
+    /// (0: none).
+    pub fn record_cache(mut self, entries: usize) -> Self {
+        self.record_cache = entries;
         self
     }
 
@@ -358,7 +359,7 @@ impl SledStore {
     fn from_db(db: Db, options: &SledOptions) -> StorageResult<Self> {
         let trees = TREE_NAMES.iter().map(|n| db.open_tree(n)).collect::<Result<Vec<_>, _>>().map_err(sled_err)?;
         let locks = (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect();
-        let caches = Caches::new(options.entry_cache);
+        let caches = Caches::new(options.record_cache);
         Ok(Self { inner: Arc::new(Inner { db, trees, locks, caches }) })
     }
 
@@ -387,8 +388,8 @@ impl SledStore {
     pub(crate) fn tx<R>(&self, names: &[T], f: impl Fn(&View<'_>) -> TxResult<R>) -> StorageResult<R> {
         let trees: Vec<Tree> = names.iter().map(|n| self.tree(*n).clone()).collect();
         let result = trees[..].transaction(|views: &Vec<TransactionalTree>| f(&View { names, trees: views }));
-        // After the commit (and before the caller hears of it), retire cached
-        // catalogue entries this transaction may have changed.
+        // After the commit (and before the caller hears of it), retire the
+        // cached records this transaction may have changed (see `caches`).
         if names.iter().any(|n| matches!(n, T::Agents | T::Versions | T::Users)) {
             self.inner.caches.invalidate_data();
         }

@@ -763,9 +763,9 @@ async fn cached_catalogue_entries_follow_every_write() {
 }
 
 #[tokio::test]
-async fn the_entry_cache_can_be_turned_off() {
+async fn the_record_caches_can_be_turned_off() {
     let dir = tempfile::tempdir().unwrap();
-    let s = SledStore::open_with(dir.path(), &SledOptions::default().entry_cache(0)).unwrap();
+    let s = SledStore::open_with(dir.path(), &SledOptions::default().record_cache(0)).unwrap();
     let u = user("nocache");
     s.create_user(&u, &audit("user.registered")).await.unwrap();
     publish(&s, u.id, "plain", def("Plain", "words"), t0()).await;
