@@ -91,6 +91,7 @@ pub mod auth;
 pub mod clock;
 mod common;
 pub mod config;
+mod context;
 mod cursor;
 pub mod error;
 mod facade;

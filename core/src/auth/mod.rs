@@ -105,37 +105,18 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
+use crate::context::Inner;
 use crate::error::{Error, Result};
-use crate::facade::Inner;
 use crate::model::{Profile, Role, TokenPair};
 
 mod accounts;
-mod jwt;
-mod password;
+pub(crate) mod jwt;
+pub(crate) mod password;
 mod recovery;
 mod sessions;
 mod throttle;
 mod tokens;
 mod validate;
-
-/// Derived authentication state (keys, hasher). Built once per instance.
-pub(crate) struct AuthState {
-    pub(crate) jwt: jwt::Jwt,
-    pub(crate) hasher: password::Hasher,
-}
-
-impl AuthState {
-    /// Loads the JWT keys and sets up the password hasher. Fails with a
-    /// validation error naming the key when a PEM cannot be read or a key
-    /// pair does not match.
-    pub(crate) fn new(config: &Config) -> Result<Self> {
-        Ok(Self {
-            jwt: jwt::Jwt::new(&config.jwt)?,
-            hasher: password::Hasher::new(config.hashing, config.max_concurrent_hashes)?,
-        })
-    }
-}
 
 /// Accounts, sessions, tokens, password reset, email verification, profiles.
 ///

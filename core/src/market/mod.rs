@@ -20,8 +20,8 @@
 
 use std::sync::Arc;
 
+use crate::context::Inner;
 use crate::error::Result;
-use crate::facade::Inner;
 use crate::ids::UserId;
 use crate::model::{Agent, AgentDefinition, AgentStats, CatalogEntry, Review, UserRecord};
 
