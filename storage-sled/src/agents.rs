@@ -17,9 +17,9 @@ use crate::tx::{AUDIT_TREES, T, abort, sled_err, tx_put_json, union};
 #[async_trait]
 impl AgentStore for SledStore {
     async fn create_agent(&self, agent: &Agent, draft: &Draft, audit: &AuditRecord) -> StorageResult<()> {
-        let _guard = self.user_lock(agent.owner_id);
+        let guard = self.user_lock(agent.owner_id);
         let trees = union(&[&[T::Agents, T::IdxSlug, T::OwnerAgents, T::Drafts], &AUDIT_TREES]);
-        self.tx(&trees, |v| {
+        let committed = self.tx(&trees, |v| {
             let id = agent.id.to_bytes();
             let owner = agent.owner_id.to_bytes();
             let slug_key = key(&[&owner, agent.slug.as_bytes()]);
@@ -34,7 +34,9 @@ impl AgentStore for SledStore {
             tx_put_json(v.t(T::Agents)?, &id, agent)?;
             tx_put_json(v.t(T::Drafts)?, &id, &Draft { agent_id: agent.id, ..draft.clone() })?;
             v.audit(audit)
-        })
+        });
+        drop(guard);
+        committed.await
     }
 
     async fn get_agent(&self, id: AgentId) -> StorageResult<Option<Agent>> {
@@ -71,6 +73,7 @@ impl AgentStore for SledStore {
             v.audit(audit)?;
             Ok(draft)
         })
+        .await
     }
 
     async fn publish_version(&self, req: &PublishVersion) -> StorageResult<Agent> {
@@ -104,6 +107,7 @@ impl AgentStore for SledStore {
             v.audit(&req.audit)?;
             Ok(agent)
         })
+        .await
     }
 
     async fn list_versions(&self, id: AgentId) -> StorageResult<Vec<AgentVersion>> {
@@ -138,6 +142,7 @@ impl AgentStore for SledStore {
             v.audit(audit)?;
             Ok(agent)
         })
+        .await
     }
 
     async fn list_owner_agents(&self, owner: UserId) -> StorageResult<Vec<Agent>> {

@@ -21,7 +21,7 @@ fn audit_matches(r: &AuditRecord, f: &AuditFilter) -> bool {
 #[async_trait]
 impl AuditStore for SledStore {
     async fn append_audit(&self, record: &AuditRecord) -> StorageResult<()> {
-        self.tx(&AUDIT_TREES, |v| v.audit(record))
+        self.tx(&AUDIT_TREES, |v| v.audit(record)).await
     }
 
     async fn list_audit(

@@ -69,6 +69,7 @@ mod audit;
 mod caches;
 mod catalog;
 mod codec;
+mod durability;
 mod market;
 mod sessions;
 mod store;
@@ -76,4 +77,5 @@ mod throttle;
 mod tx;
 mod users;
 
+pub use durability::{Durability, FlushStats, UnknownDurability};
 pub use store::{SledOptions, SledStore};

@@ -28,8 +28,8 @@ impl InstallStore for SledStore {
         now: DateTime<Utc>,
         audit: &AuditRecord,
     ) -> StorageResult<InstallOutcome> {
-        let _guard = self.user_lock(user);
-        self.tx(&union(&[&INSTALL_TREES, &AUDIT_TREES]), |v| {
+        let guard = self.user_lock(user);
+        let committed = self.tx(&union(&[&INSTALL_TREES, &AUDIT_TREES]), |v| {
             let k = key(&[&user.to_bytes(), &agent.to_bytes()]);
             let pinned = pinned_version.cloned();
             if let Some(mut install) = tx_get_json::<Install>(v.t(T::Installs)?, &k)? {
@@ -51,7 +51,9 @@ impl InstallStore for SledStore {
             put_stats_tx(v, agent, &old, &new, &[CatalogSort::Popular])?;
             v.audit(audit)?;
             Ok(InstallOutcome { created: true, install })
-        })
+        });
+        drop(guard);
+        committed.await
     }
 
     async fn uninstall(&self, user: UserId, agent: AgentId, audit: &AuditRecord) -> StorageResult<bool> {
@@ -62,6 +64,7 @@ impl InstallStore for SledStore {
             }
             Ok(removed)
         })
+        .await
     }
 
     async fn get_install(&self, user: UserId, agent: AgentId) -> StorageResult<Option<Install>> {
@@ -102,8 +105,8 @@ impl RatingStore for SledStore {
         if !(1..=5).contains(&review.stars) {
             return Err(StorageError::backend(format!("stars must be 1..=5, got {}", review.stars)));
         }
-        let _guard = self.user_lock(review.user_id);
-        self.tx(&union(&[&RATING_TREES, &AUDIT_TREES]), |v| {
+        let guard = self.user_lock(review.user_id);
+        let committed = self.tx(&union(&[&RATING_TREES, &AUDIT_TREES]), |v| {
             let by_user = key(&[&review.user_id.to_bytes(), &review.agent_id.to_bytes()]);
             let existing = match v.t(T::RatingByUser)?.get(&by_user)? {
                 Some(rid) => tx_get_json::<Review>(v.t(T::Reviews)?, &rid)?,
@@ -129,7 +132,9 @@ impl RatingStore for SledStore {
             put_rating_tx(v, &stored)?;
             v.audit(audit)?;
             Ok(RatingOutcome { created, review: stored })
-        })
+        });
+        drop(guard);
+        committed.await
     }
 
     async fn delete_rating(&self, user: UserId, agent: AgentId, audit: &AuditRecord) -> StorageResult<bool> {
@@ -142,6 +147,7 @@ impl RatingStore for SledStore {
             v.audit(audit)?;
             Ok(true)
         })
+        .await
     }
 
     async fn delete_review(&self, id: ReviewId, audit: &AuditRecord) -> StorageResult<bool> {
@@ -151,6 +157,7 @@ impl RatingStore for SledStore {
             v.audit(audit)?;
             Ok(true)
         })
+        .await
     }
 
     async fn get_rating(&self, user: UserId, agent: AgentId) -> StorageResult<Option<Review>> {
@@ -249,6 +256,7 @@ impl UsageStore for SledStore {
             new.trending = agentmart_core::ranking::log2_add(old.trending, trending_increment);
             put_stats_tx(v, event.agent_id, &old, &new, &[CatalogSort::Trending])
         })
+        .await
     }
 
     async fn usage_by_day(&self, agent: AgentId, from: NaiveDate, to: NaiveDate) -> StorageResult<Vec<DailyUsage>> {

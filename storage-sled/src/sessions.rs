@@ -19,20 +19,23 @@ const SUPERSEDED: u8 = 0;
 #[async_trait]
 impl SessionStore for SledStore {
     async fn create_session(&self, session: &Session, refresh: &TokenHash, audit: &AuditRecord) -> StorageResult<()> {
-        let _guard = self.user_lock(session.user_id);
-        self.tx(&[T::Sessions, T::SessAuth, T::UserSessions, T::Refresh, T::Audit, T::AuditSubject], |v| {
-            if v.t(T::Sessions)?.get(session.id.to_bytes())?.is_some() {
-                return Err(abort(StorageError::Conflict(ConflictKind::Other("session id already exists".into()))));
-            }
-            if v.t(T::Refresh)?.get(refresh.0)?.is_some() {
-                return Err(abort(StorageError::Conflict(ConflictKind::Other(
-                    "refresh token hash already exists".into(),
-                ))));
-            }
-            put_session(v, session)?;
-            v.t(T::Refresh)?.insert(&refresh.0, key(&[&session.id.to_bytes(), &[CURRENT]]))?;
-            v.audit(audit)
-        })
+        let guard = self.user_lock(session.user_id);
+        let committed =
+            self.tx(&[T::Sessions, T::SessAuth, T::UserSessions, T::Refresh, T::Audit, T::AuditSubject], |v| {
+                if v.t(T::Sessions)?.get(session.id.to_bytes())?.is_some() {
+                    return Err(abort(StorageError::Conflict(ConflictKind::Other("session id already exists".into()))));
+                }
+                if v.t(T::Refresh)?.get(refresh.0)?.is_some() {
+                    return Err(abort(StorageError::Conflict(ConflictKind::Other(
+                        "refresh token hash already exists".into(),
+                    ))));
+                }
+                put_session(v, session)?;
+                v.t(T::Refresh)?.insert(&refresh.0, key(&[&session.id.to_bytes(), &[CURRENT]]))?;
+                v.audit(audit)
+            });
+        drop(guard);
+        committed.await
     }
 
     async fn get_session(&self, id: SessionId) -> StorageResult<Option<Session>> {
@@ -91,6 +94,7 @@ impl SessionStore for SledStore {
             v.audit(&req.rotated_audit)?;
             Ok(RedeemOutcome::Rotated(session))
         })
+        .await
     }
 
     async fn list_active_sessions(&self, user: UserId, now: DateTime<Utc>) -> StorageResult<Vec<Session>> {
@@ -124,6 +128,7 @@ impl SessionStore for SledStore {
             v.audit(audit)?;
             Ok(true)
         })
+        .await
     }
 
     async fn revoke_user_sessions(
@@ -133,9 +138,9 @@ impl SessionStore for SledStore {
         now: DateTime<Utc>,
         audit: &AuditRecord,
     ) -> StorageResult<u64> {
-        let _guard = self.user_lock(user);
+        let guard = self.user_lock(user);
         let ids = user_session_ids(self.tree(T::UserSessions), user)?;
-        self.tx(&[T::Sessions, T::SessAuth, T::UserSessions, T::Audit, T::AuditSubject], |v| {
+        let committed = self.tx(&[T::Sessions, T::SessAuth, T::UserSessions, T::Audit, T::AuditSubject], |v| {
             let mut n = 0;
             for id in ids.iter().filter(|id| Some(**id) != except) {
                 if revoke_in_tx(v, *id, now, true)? {
@@ -144,7 +149,9 @@ impl SessionStore for SledStore {
             }
             v.audit(audit)?;
             Ok(n)
-        })
+        });
+        drop(guard);
+        committed.await
     }
 }
 

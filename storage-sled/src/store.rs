@@ -13,6 +13,7 @@ use sled::{Db, Tree};
 
 use crate::caches::Caches;
 use crate::codec::dec;
+use crate::durability::{Durability, FlushStats, Flusher};
 use crate::tx::{T, TREE_NAMES, TxResult, View, sled_err};
 
 /// Stripes of the per-user write lock (see [`SledStore::user_lock`]).
@@ -35,11 +36,20 @@ pub struct SledOptions {
     /// records and session facts. Default 4,096; zero disables these caches.
     /// Counters are never cached.
     pub record_cache: usize,
+    /// When a write is acknowledged. Default [`Durability::Durable`]: after a
+    /// flush that covers it (shared by concurrent writers); see
+    /// [`Durability::Relaxed`] for the faster mode and its loss window.
+    pub durability: Durability,
 }
 
 impl Default for SledOptions {
     fn default() -> Self {
-        Self { cache_capacity: 128 * 1024 * 1024, lock_wait: StdDuration::from_secs(2), record_cache: 4096 }
+        Self {
+            cache_capacity: 128 * 1024 * 1024,
+            lock_wait: StdDuration::from_secs(2),
+            record_cache: 4096,
+            durability: Durability::Durable,
+        }
     }
 }
 
@@ -62,6 +72,21 @@ impl SledOptions {
         self.lock_wait = wait;
         self
     }
+
+    /// These options with another acknowledgement mode.
+    ///
+    /// ```
+    /// use agentmart_storage_sled::{Durability, SledOptions};
+    ///
+    /// // A bulk import that can be rerun from scratch if the process dies.
+    /// let options = SledOptions::default().durability(Durability::Relaxed);
+    /// assert_eq!(options.durability, Durability::Relaxed);
+    /// assert_eq!(SledOptions::default().durability, Durability::Durable);
+    /// ```
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
 }
 
 struct Inner {
@@ -69,6 +94,7 @@ struct Inner {
     trees: Vec<Tree>,
     locks: Vec<Mutex<()>>,
     caches: Caches,
+    flusher: Flusher,
 }
 
 /// The sled store. Cheap to clone (shared handle); `Send + Sync`.
@@ -121,10 +147,30 @@ impl SledStore {
         }
     }
 
-    /// A store in a temporary directory, removed when the last handle drops (for tests).
+    /// A store in a temporary directory, removed when the last handle drops
+    /// (for tests), with [`SledOptions::default`] (so durable).
     pub fn temporary() -> StorageResult<Self> {
-        let db = sled::Config::new().temporary(true).open().map_err(sled_err)?;
-        Self::from_db(db, &SledOptions::default())
+        Self::temporary_with(&SledOptions::default())
+    }
+
+    /// A store in a temporary directory, removed when the last handle drops,
+    /// with `options` (`lock_wait` does not apply).
+    pub fn temporary_with(options: &SledOptions) -> StorageResult<Self> {
+        let db = sled::Config::new().temporary(true).cache_capacity(options.cache_capacity).open().map_err(sled_err)?;
+        Self::from_db(db, options)
+    }
+
+    /// How this store acknowledges writes.
+    pub fn durability(&self) -> Durability {
+        self.inner.flusher.mode()
+    }
+
+    /// Counters of the group commit since the store was opened: flushes run
+    /// for writers and `flush()` calls, and how many writes waited for one.
+    /// Under concurrent writes `flushes` grows slower than `durable_waits`;
+    /// both stay zero in [`Durability::Relaxed`] mode (until `flush()`).
+    pub fn flush_stats(&self) -> FlushStats {
+        self.inner.flusher.stats()
     }
 
     /// Opens a store from a URL of the form `sled:PATH` (also `sled://PATH`)
@@ -142,7 +188,8 @@ impl SledStore {
         let trees = TREE_NAMES.iter().map(|n| db.open_tree(n)).collect::<Result<Vec<_>, _>>().map_err(sled_err)?;
         let locks = (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect();
         let caches = Caches::new(options.record_cache);
-        Ok(Self { inner: Arc::new(Inner { db, trees, locks, caches }) })
+        let flusher = Flusher::new(db.clone(), options.durability);
+        Ok(Self { inner: Arc::new(Inner { db, trees, locks, caches, flusher }) })
     }
 
     /// The caches of decoded records.
@@ -150,7 +197,9 @@ impl SledStore {
         &self.inner.caches
     }
 
-    /// A tree, for non-transactional reads.
+    /// A tree, for non-transactional reads. Writes go through
+    /// [`tx`](Self::tx), which makes them durable before they are
+    /// acknowledged.
     pub(crate) fn tree(&self, name: T) -> &Tree {
         &self.inner.trees[name as usize]
     }
@@ -166,8 +215,38 @@ impl SledStore {
         self.inner.locks[i].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs `f` in one transaction over the named trees.
-    pub(crate) fn tx<R>(&self, names: &[T], f: impl Fn(&View<'_>) -> TxResult<R>) -> StorageResult<R> {
+    /// Runs `f` in one transaction over the named trees, the only way the
+    /// store writes (`tree` is for reads).
+    ///
+    /// The transaction commits when this is called; the returned future
+    /// resolves once the outcome may be acknowledged: in durable mode after a
+    /// flush covering the commit (see `durability`). Drop any user lock
+    /// before awaiting it, so a user's next write need not wait for this
+    /// flush (a `MutexGuard` held across the await would also make the
+    /// method's future `!Send`, which the storage traits reject). An answer
+    /// decided inside the transaction (`Ok`, or an abort such as a conflict)
+    /// waits too, since it may rest on another writer's not-yet-durable
+    /// commit; a failure of sled itself returns at once.
+    pub(crate) fn tx<'s, R, F>(
+        &'s self,
+        names: &[T],
+        f: F,
+    ) -> impl Future<Output = StorageResult<R>> + Send + use<'s, R, F>
+    where
+        R: Send,
+        F: Fn(&View<'_>) -> TxResult<R>,
+    {
+        let committed = self.commit(names, f);
+        async move {
+            let outcome = committed?;
+            self.inner.flusher.after_commit().await?;
+            outcome
+        }
+    }
+
+    /// The synchronous part of [`tx`](Self::tx): the transaction itself.
+    /// The outer error is sled's own failure, the inner result the outcome.
+    fn commit<R>(&self, names: &[T], f: impl Fn(&View<'_>) -> TxResult<R>) -> StorageResult<StorageResult<R>> {
         let trees: Vec<Tree> = names.iter().map(|n| self.tree(*n).clone()).collect();
         let result = trees[..].transaction(|views: &Vec<TransactionalTree>| f(&View::new(names, views)));
         // After the commit (and before the caller hears of it), retire the
@@ -179,8 +258,8 @@ impl SledStore {
             self.inner.caches.invalidate_auth();
         }
         match result {
-            Ok(r) => Ok(r),
-            Err(TransactionError::Abort(e)) => Err(e),
+            Ok(r) => Ok(Ok(r)),
+            Err(TransactionError::Abort(e)) => Ok(Err(e)),
             Err(TransactionError::Storage(e)) => Err(sled_err(e)),
         }
     }
@@ -230,6 +309,8 @@ impl StoreAdmin for SledStore {
     }
 
     async fn flush(&self) -> StorageResult<()> {
-        self.inner.db.flush_async().await.map_err(sled_err).map(|_| ())
+        // A flush of its own, started after this call, shared with writers
+        // waiting at the same moment.
+        self.inner.flusher.wait_for_fresh_flush().await
     }
 }

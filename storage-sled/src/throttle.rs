@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::SledStore;
-use crate::tx::{T, sled_err, tx_get_json, tx_put_json};
+use crate::tx::{T, tx_get_json, tx_put_json};
 
 #[async_trait]
 impl ThrottleStore for SledStore {
@@ -25,6 +25,7 @@ impl ThrottleStore for SledStore {
             tx_put_json(t, k.as_bytes(), &counter)?;
             Ok(counter)
         })
+        .await
     }
 
     async fn get_counter(&self, k: &str) -> StorageResult<Option<Counter>> {
@@ -32,6 +33,10 @@ impl ThrottleStore for SledStore {
     }
 
     async fn clear_counter(&self, k: &str) -> StorageResult<()> {
-        self.tree(T::Counters).remove(k.as_bytes()).map_err(sled_err).map(|_| ())
+        self.tx(&[T::Counters], |v| {
+            v.t(T::Counters)?.remove(k.as_bytes())?;
+            Ok(())
+        })
+        .await
     }
 }

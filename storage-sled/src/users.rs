@@ -63,7 +63,7 @@ impl SledStore {
 
     /// Consumes a one-time token of `kind`: looks it up, and runs `apply` in
     /// one transaction with the token's deletion when it is valid.
-    fn consume_token(
+    async fn consume_token(
         &self,
         hash: &TokenHash,
         kind: OneTimeTokenKind,
@@ -78,14 +78,14 @@ impl SledStore {
             return Ok(ConsumeOutcome::Unknown);
         }
         let user = token.user_id;
-        let _guard = self.user_lock(user);
+        let guard = self.user_lock(user);
         let sessions = if kind == OneTimeTokenKind::PasswordReset {
             user_session_ids(self.tree(T::UserSessions), user)?
         } else {
             Vec::new()
         };
         let trees = union(&[&[T::Ott, T::UserOtt], &USER_TREES, &SESSION_TREES, &AUDIT_TREES]);
-        self.tx(&trees, |v| {
+        let committed = self.tx(&trees, |v| {
             let Some(token): Option<OneTimeToken> = tx_get_json(v.t(T::Ott)?, &hash.0)? else {
                 return Ok(ConsumeOutcome::Unknown);
             };
@@ -110,7 +110,9 @@ impl SledStore {
             audit.subject = Some(user);
             v.audit(&audit)?;
             Ok(ConsumeOutcome::Applied(updated))
-        })
+        });
+        drop(guard);
+        committed.await
     }
 }
 
@@ -143,6 +145,7 @@ impl UserStore for SledStore {
             put_user(v, user)?;
             v.audit(audit)
         })
+        .await
     }
 
     async fn get_user(&self, id: UserId) -> StorageResult<Option<UserRecord>> {
@@ -192,6 +195,7 @@ impl UserStore for SledStore {
             v.audit(audit)?;
             Ok(u)
         })
+        .await
     }
 
     async fn set_password_hash(
@@ -202,17 +206,19 @@ impl UserStore for SledStore {
         now: DateTime<Utc>,
         audit: &AuditRecord,
     ) -> StorageResult<()> {
-        let _guard = self.user_lock(id);
+        let guard = self.user_lock(id);
         let sessions = user_session_ids(self.tree(T::UserSessions), id)?;
         let trees = union(&[&USER_TREES, &SESSION_TREES, &AUDIT_TREES]);
-        self.tx(&trees, |v| {
+        let committed = self.tx(&trees, |v| {
             let mut u = get_user_tx(v, id)?;
             u.password_hash = Some(password_hash.to_string());
             u.updated_at = now;
             put_user(v, &u)?;
             end_sessions_tx(v, &sessions, end_sessions, now)?;
             v.audit(audit)
-        })
+        });
+        drop(guard);
+        committed.await
     }
 
     async fn set_role(
@@ -231,6 +237,7 @@ impl UserStore for SledStore {
             v.audit(audit)?;
             Ok(u)
         })
+        .await
     }
 
     async fn set_disabled(
@@ -240,10 +247,10 @@ impl UserStore for SledStore {
         now: DateTime<Utc>,
         audit: &AuditRecord,
     ) -> StorageResult<UserRecord> {
-        let _guard = self.user_lock(id);
+        let guard = self.user_lock(id);
         let sessions = user_session_ids(self.tree(T::UserSessions), id)?;
         let trees = union(&[&USER_TREES, &SESSION_TREES, &AUDIT_TREES]);
-        self.tx(&trees, |v| {
+        let committed = self.tx(&trees, |v| {
             let mut u = get_user_tx(v, id)?;
             u.disabled = disabled;
             u.updated_at = now;
@@ -253,11 +260,13 @@ impl UserStore for SledStore {
             }
             v.audit(audit)?;
             Ok(u)
-        })
+        });
+        drop(guard);
+        committed.await
     }
 
     async fn delete_user(&self, id: UserId, now: DateTime<Utc>, audit: &AuditRecord) -> StorageResult<()> {
-        let _guard = self.user_lock(id);
+        let guard = self.user_lock(id);
         let prefix = id.to_bytes();
         let sessions = user_session_ids(self.tree(T::UserSessions), id)?;
         let tokens = self.scan_keys(T::UserOtt, &prefix)?;
@@ -287,7 +296,7 @@ impl UserStore for SledStore {
             &CATALOG_TREES,
             &AUDIT_TREES,
         ]);
-        self.tx(&trees, |v| {
+        let committed = self.tx(&trees, |v| {
             let u = get_user_tx(v, id)?;
             for s in &sessions {
                 revoke_in_tx(v, *s, now, false)?;
@@ -319,13 +328,15 @@ impl UserStore for SledStore {
                 v.t(T::IdxExternal)?.remove(ext.as_bytes())?;
             }
             v.audit(audit)
-        })
+        });
+        drop(guard);
+        committed.await
     }
 
     async fn put_one_time_token(&self, token: &OneTimeToken, audit: &AuditRecord) -> StorageResult<()> {
-        let _guard = self.user_lock(token.user_id);
+        let guard = self.user_lock(token.user_id);
         let earlier = self.scan_keys(T::UserOtt, &key(&[&token.user_id.to_bytes(), &[kind_byte(token.kind)]]))?;
-        self.tx(&union(&[&[T::Ott, T::UserOtt], &AUDIT_TREES]), |v| {
+        let committed = self.tx(&union(&[&[T::Ott, T::UserOtt], &AUDIT_TREES]), |v| {
             for k in &earlier {
                 if let Some(hash) = k.get(17..) {
                     v.t(T::Ott)?.remove(hash)?;
@@ -335,7 +346,9 @@ impl UserStore for SledStore {
             tx_put_json(v.t(T::Ott)?, &token.hash.0, token)?;
             v.t(T::UserOtt)?.insert(ott_key(token.user_id, token.kind, &token.hash), &[])?;
             v.audit(audit)
-        })
+        });
+        drop(guard);
+        committed.await
     }
 
     async fn reset_password_with_token(
@@ -355,6 +368,7 @@ impl UserStore for SledStore {
             end_sessions_tx(v, sessions, EndSessions::All, now)?;
             Ok(Some(u))
         })
+        .await
     }
 
     async fn verify_email_with_token(
@@ -375,6 +389,7 @@ impl UserStore for SledStore {
             put_user(v, &u)?;
             Ok(Some(u))
         })
+        .await
     }
 
     async fn count_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64> {

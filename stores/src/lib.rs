@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `sled:PATH` (also `sled://PATH`) | embedded sled database in directory `PATH` (feature `sled`, default) |
 //! | `sled:PATH?cache_mb=N&lock_wait_ms=M` | the same, with a page cache of `N` MiB (default 128) and a wait of `M` ms for a held directory lock (default 2000) |
+//! | `sled:PATH?durability=relaxed` | the same, acknowledging writes before they reach the disk: a crash may lose the last 500 ms (default `durable`: every acknowledged write survives a process crash; see `agentmart_storage_sled::Durability`) |
 //! | `memory:` | in-memory store, gone when the process ends (feature `memory`; tests and demos) |
 //! | `sqlite:PATH`, `sqlite::memory:` | SQLite via `agentmart-storage-sqlx` (feature `sqlite`, default) |
 //! | `postgres://…`, `postgresql://…` | PostgreSQL via `agentmart-storage-sqlx` (feature `postgres`, default) |
@@ -89,7 +90,7 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     }
 }
 
-/// Splits `PATH?cache_mb=N&lock_wait_ms=M` into the directory and its options.
+/// Splits `PATH?cache_mb=N&lock_wait_ms=M&durability=D` into the directory and its options.
 #[cfg(feature = "sled")]
 fn sled_options(rest: &str) -> Result<(String, agentmart_storage_sled::SledOptions)> {
     let mut options = agentmart_storage_sled::SledOptions::default();
@@ -106,9 +107,15 @@ fn sled_options(rest: &str) -> Result<(String, agentmart_storage_sled::SledOptio
         match name {
             "cache_mb" => options = options.cache_capacity(number(1 << 20)?.max(1) * 1024 * 1024),
             "lock_wait_ms" => options = options.lock_wait(std::time::Duration::from_millis(number(600_000)?)),
+            "durability" => {
+                let mode = value.parse::<agentmart_storage_sled::Durability>().map_err(|_| {
+                    bad_url(format!("sled URL parameter `durability` must be `durable` or `relaxed`, got `{value}`"))
+                })?;
+                options = options.durability(mode);
+            }
             other => {
                 return Err(bad_url(format!(
-                    "unknown sled URL parameter `{other}`; supported: cache_mb, lock_wait_ms"
+                    "unknown sled URL parameter `{other}`; supported: cache_mb, lock_wait_ms, durability"
                 )));
             }
         }
@@ -238,7 +245,21 @@ mod tests {
         assert_eq!(options.cache_capacity, 64 * 1024 * 1024);
         assert_eq!(options.lock_wait, std::time::Duration::from_millis(10));
         assert_eq!(super::sled_options("./data").unwrap().1, agentmart_storage_sled::SledOptions::default());
-        for bad in ["d?cache_mb=lots", "d?cache_mb=-1", "d?colour=blue", "d?lock_wait_ms=99999999999"] {
+        use agentmart_storage_sled::Durability;
+        assert_eq!(super::sled_options("./data").unwrap().1.durability, Durability::Durable);
+        assert_eq!(super::sled_options("d?durability=durable").unwrap().1.durability, Durability::Durable);
+        let (path, relaxed) = super::sled_options("d?cache_mb=8&durability=relaxed").unwrap();
+        assert_eq!((path.as_str(), relaxed.durability), ("d", Durability::Relaxed));
+        assert_eq!(relaxed.cache_capacity, 8 * 1024 * 1024);
+        for bad in [
+            "d?cache_mb=lots",
+            "d?cache_mb=-1",
+            "d?colour=blue",
+            "d?lock_wait_ms=99999999999",
+            "d?durability=",
+            "d?durability=fast",
+            "d?durability=Relaxed",
+        ] {
             let err = super::sled_options(bad).expect_err(bad);
             assert_eq!(err.code(), ErrorCode::ValidationFailed, "{bad}");
             assert_eq!(err.field_errors()[0].field, "store_url");
