@@ -9,6 +9,7 @@ mod builder;
 mod console;
 mod edge;
 mod failing;
+mod hardening;
 mod market;
 mod mounting;
 mod openapi;
