@@ -2,6 +2,7 @@
 //! timeout, problem rendering, security headers, metrics and the request log.
 
 use std::net::{IpAddr, SocketAddr};
+use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use agentmart_core::{ClientInfo, ErrorCode};
@@ -9,6 +10,7 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures::FutureExt;
 use tracing::Instrument;
 
 use crate::problem::{ApiError, PROBLEM_JSON};
@@ -118,7 +120,7 @@ pub(crate) async fn edge(State(state): State<AppState>, mut req: Request, next: 
     req.extensions_mut().insert(client);
 
     let timeout = state.options.request_timeout;
-    let mut response = async move {
+    let handled = async move {
         match timeout {
             Some(limit) => match tokio::time::timeout(limit, next.run(req)).await {
                 Ok(response) => response,
@@ -126,9 +128,15 @@ pub(crate) async fn edge(State(state): State<AppState>, mut req: Request, next: 
             },
             None => next.run(req).await,
         }
-    }
-    .instrument(span.clone())
-    .await;
+    };
+    // A panic anywhere below becomes a `500 internal` problem with the request
+    // id, logged with its location, instead of a dropped connection. The
+    // handler's state is dropped with the unwound future, so nothing
+    // half-done is observed afterwards (`AssertUnwindSafe` is sound here).
+    let mut response = match AssertUnwindSafe(handled).catch_unwind().instrument(span.clone()).await {
+        Ok(response) => response,
+        Err(payload) => ApiError::internal(crate::panics::describe(payload.as_ref())).into_response(),
+    };
 
     let status = response.status();
     if status.is_client_error() || status.is_server_error() {
@@ -148,7 +156,10 @@ pub(crate) async fn edge(State(state): State<AppState>, mut req: Request, next: 
                     m.store_error(err.code.as_str());
                 }
                 span.in_scope(|| {
+                    // The request id in the event itself too: the line must name the
+                    // request even where a host's subscriber drops span fields.
                     tracing::error!(
+                        request_id = %request_id,
                         code = err.code.as_str(),
                         cause = err.cause.as_deref().unwrap_or("(no cause recorded)"),
                         "request failed"

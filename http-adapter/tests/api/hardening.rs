@@ -192,3 +192,58 @@ async fn without_connect_info_the_router_warns_once_and_throttles_account_wide_o
     let text = logs.text();
     assert_eq!(text.matches("without ConnectInfo").count(), 1, "warned exactly once: {text}");
 }
+
+/// A clock that panics while armed: a stand-in for any bug deep in a request.
+#[derive(Debug, Clone, Default)]
+struct TrippingClock(Arc<std::sync::atomic::AtomicBool>);
+
+impl agentmart_core::Clock for TrippingClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        if self.0.load(std::sync::atomic::Ordering::SeqCst) {
+            panic!("the clock tripped");
+        }
+        chrono::Utc::now()
+    }
+}
+
+#[tokio::test]
+async fn a_panic_in_a_request_is_a_500_problem_with_request_id_logged_with_its_location() {
+    let logs = Captured::default();
+    let _guard = logs.install();
+    let clock = TrippingClock::default();
+    let store: Arc<dyn agentmart_core::storage::Store> = Arc::new(agentmart_core::testing::MemoryStore::new());
+    let mart =
+        agentmart_core::Agentmart::builder(store, Config::for_tests()).clock(Arc::new(clock.clone())).build().unwrap();
+    let router = agentmart_http::router(mart.clone(), agentmart_http::HttpOptions::default());
+    let app = TestApp {
+        router,
+        mart,
+        clock: agentmart_core::ManualClock::new(crate::helpers::start()),
+        notifier: agentmart_core::MemoryNotifier::new(),
+        peer: "203.0.113.7:40000".parse().unwrap(),
+    };
+    app.register("panic@example.com").await;
+
+    clock.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    let request = Request::post("/v1/auth/login")
+        .header("content-type", "application/json")
+        .header("x-request-id", "panic-probe-1")
+        .body(Body::from(json!({ "email": "panic@example.com", "password": PASSWORD }).to_string()))
+        .unwrap();
+    let answer = app.send(request).await;
+    let body = answer.problem(500, "internal");
+    assert_eq!(body["request_id"], "panic-probe-1");
+    assert!(!body.to_string().contains("tripped"), "the panic message is not shown: {body}");
+    assert_eq!(answer.header("x-content-type-options"), Some("nosniff"), "the edge still finished the answer");
+
+    // The log line carries the request id, the panic's message and its location.
+    let text = logs.text();
+    let line = text.lines().find(|l| l.contains("request failed")).unwrap_or_else(|| panic!("logged: {text}"));
+    assert!(line.contains("panic-probe-1"), "{line}");
+    assert!(line.contains("the clock tripped"), "{line}");
+    assert!(line.contains("hardening.rs:"), "the location of the panic: {line}");
+
+    // The service goes on.
+    clock.0.store(false, std::sync::atomic::Ordering::SeqCst);
+    app.post("/v1/auth/login", None, json!({ "email": "panic@example.com", "password": PASSWORD })).await.ok(200);
+}
