@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod admin;
+mod bounds;
 mod builder;
 mod console;
 mod edge;
