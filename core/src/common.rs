@@ -1,8 +1,8 @@
 //! Small helpers every service uses: audit records, permission checks, page
 //! sizes and resolving `owner/slug` paths. Crate-private.
 
+use crate::context::Inner;
 use crate::error::{Error, Result};
-use crate::facade::Inner;
 use crate::model::{Agent, AgentRef, AuditRecord, ClientInfo, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Principal, UserRecord};
 
 impl Inner {

@@ -15,6 +15,7 @@ use crate::storage::{ConflictKind, StorageError};
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// One failing field of a validation error.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     /// Dotted path of the field, e.g. `email` or `skills[2].name`.
@@ -33,6 +34,7 @@ impl FieldError {
 }
 
 /// Stable error codes, identical across Rust, HTTP, Python and Node.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

@@ -5,27 +5,11 @@ use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::context::{AuthState, Inner};
 use crate::error::Result;
 use crate::notify::{LogNotifier, Notifier};
 use crate::provider::ModelProvider;
 use crate::storage::Store;
-
-/// Shared state behind every service handle.
-pub(crate) struct Inner {
-    pub(crate) store: Arc<dyn Store>,
-    pub(crate) config: Config,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) notifier: Arc<dyn Notifier>,
-    pub(crate) model_provider: Option<Arc<dyn ModelProvider>>,
-    pub(crate) auth: crate::auth::AuthState,
-    pub(crate) cursors: crate::cursor::CursorCodec,
-}
-
-impl Inner {
-    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.clock.now()
-    }
-}
 
 /// An agentmart instance. Cheap to clone, `Send + Sync`; build one per process
 /// (or per store) and share it.
@@ -131,7 +115,7 @@ impl AgentmartBuilder {
     /// Validates the configuration and builds the instance.
     pub fn build(self) -> Result<Agentmart> {
         self.config.validate()?;
-        let auth = crate::auth::AuthState::new(&self.config)?;
+        let auth = AuthState::new(&self.config)?;
         let cursors = crate::cursor::CursorCodec::new(&self.config);
         Ok(Agentmart {
             inner: Arc::new(Inner {

@@ -91,6 +91,7 @@ pub mod auth;
 pub mod clock;
 mod common;
 pub mod config;
+mod context;
 mod cursor;
 pub mod error;
 mod facade;
@@ -100,6 +101,8 @@ pub mod model;
 pub mod notify;
 pub mod provider;
 pub mod ranking;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod storage;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::facade::Inner;
+use crate::context::Inner;
 
 mod moderation;
 mod users;

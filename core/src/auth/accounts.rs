@@ -9,8 +9,8 @@ use super::validate::{
     clean_text, handle_base, handle_base_from_email, handle_candidate, normalize_email, normalize_handle,
 };
 use super::{AuthService, ExternalIdentity, LoginRequest, RegisterRequest, Registered, password};
+use crate::context::Inner;
 use crate::error::{Error, FieldError, Result};
-use crate::facade::Inner;
 use crate::ids::UserId;
 use crate::model::{AuditRecord, ClientInfo, Principal, Profile, ProfilePatch, Role, TokenPair, UserRecord, actions};
 use crate::storage::{ConflictKind, EndSessions, StorageError};

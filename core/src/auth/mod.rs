@@ -109,14 +109,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
+use crate::context::Inner;
 use crate::error::{Error, Result};
-use crate::facade::Inner;
 use crate::model::{Profile, Role, TokenPair};
 
 mod accounts;
-mod jwt;
-mod password;
+pub(crate) mod jwt;
+pub(crate) mod password;
 mod recovery;
 mod sessions;
 mod throttle;
@@ -124,24 +123,7 @@ mod tokens;
 mod validate;
 
 pub use throttle::ip_bucket;
-
-/// Derived authentication state (keys, hasher). Built once per instance.
-pub(crate) struct AuthState {
-    pub(crate) jwt: jwt::Jwt,
-    pub(crate) hasher: password::Hasher,
-}
-
-impl AuthState {
-    /// Loads the JWT keys and sets up the password hasher. Fails with a
-    /// validation error naming the key when a PEM cannot be read or a key
-    /// pair does not match.
-    pub(crate) fn new(config: &Config) -> Result<Self> {
-        Ok(Self {
-            jwt: jwt::Jwt::new(&config.jwt)?,
-            hasher: password::Hasher::new(config.hashing, config.max_concurrent_hashes)?,
-        })
-    }
-}
+pub use validate::{MAX_AVATAR_URL_LEN, MAX_BIO_LEN, MAX_DISPLAY_NAME_LEN, MAX_EMAIL_LEN, MAX_HANDLE_LEN};
 
 /// Accounts, sessions, tokens, password reset, email verification, profiles.
 ///
@@ -159,16 +141,21 @@ impl std::fmt::Debug for AuthService {
 }
 
 /// `POST /v1/auth/register`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisterRequest {
     /// Email address; stored trimmed and lower-cased, unique case-insensitively.
+    #[cfg_attr(feature = "schema", schemars(email, length(max = MAX_EMAIL_LEN)))]
     pub email: String,
     /// Password: 8 to 128 characters, not a common password.
+    #[cfg_attr(feature = "schema", schemars(length(min = crate::PasswordPolicy::default().min_len, max = crate::PasswordPolicy::default().max_len)))]
     pub password: String,
     /// Handle (`^[a-z0-9][a-z0-9-]{1,30}$`, lower-cased); derived from the email when absent.
+    #[cfg_attr(feature = "schema", schemars(pattern(crate::schema::handle_pattern())))]
     #[serde(default)]
     pub handle: Option<String>,
     /// Display name, at most 100 characters.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_DISPLAY_NAME_LEN)))]
     #[serde(default)]
     pub display_name: Option<String>,
 }
@@ -185,6 +172,7 @@ impl std::fmt::Debug for RegisterRequest {
 }
 
 /// The answer to a registration: the new profile and the first session's tokens.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registered {
     /// The new account.
@@ -194,6 +182,7 @@ pub struct Registered {
 }
 
 /// `POST /v1/auth/login`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginRequest {
     /// Email address (any case, surrounding spaces ignored).
@@ -212,6 +201,7 @@ impl std::fmt::Debug for LoginRequest {
 ///
 /// Only `external_id` identifies the user; the other fields are used once,
 /// when agentmart first sees the id and creates the account.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExternalIdentity {
     /// The host's stable id for the user (1 to 256 bytes), unique.
@@ -228,6 +218,7 @@ pub struct ExternalIdentity {
 }
 
 /// `PATCH /v1/admin/users/{id}`: fields left `None` do not change.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminUserUpdate {
     /// Disable (ending every session) or enable the user.

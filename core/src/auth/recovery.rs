@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::validate::normalize_email;
 use super::{AuthService, chrono_duration, password, throttle, tokens};
+use crate::context::Inner;
 use crate::error::{Error, Result};
-use crate::facade::Inner;
 use crate::model::{ClientInfo, OneTimeToken, OneTimeTokenKind, Principal, UserRecord, actions};
 use crate::notify::{Message, MessageKind};
 use crate::storage::ConsumeOutcome;

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use super::{AuthService, chrono_duration, tokens};
 use crate::common::page_limit;
+use crate::context::Inner;
 use crate::error::{Error, Result};
-use crate::facade::Inner;
 use crate::ids::{AuditId, SessionId, UserId};
 use crate::model::{
     AuditFilter, AuditRecord, ClientInfo, Page, PageRequest, Principal, Role, Session, SessionInfo, TokenPair,

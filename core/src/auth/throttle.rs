@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::AuthService;
+use crate::context::Inner;
 use crate::error::{Error, Result};
-use crate::facade::Inner;
 use crate::ids::UserId;
 use crate::model::{ClientInfo, Counter};
 

@@ -9,6 +9,8 @@ use crate::ranking::trending_increment;
 
 /// The event name used when none is given.
 pub const DEFAULT_USAGE_EVENT: &str = "run";
+/// Longest event name (`^[a-z0-9][a-z0-9._-]{0,63}$`), in characters.
+pub const MAX_USAGE_EVENT_LEN: usize = 64;
 /// Largest `units` of one event.
 pub const MAX_USAGE_UNITS: u64 = 1_000_000_000_000;
 /// How far in the future an event may be stamped (clock skew), in minutes.
@@ -29,7 +31,7 @@ pub const USAGE_QUERY_MAX_FUTURE_DAYS: i64 = 1;
 fn valid_event_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     !bytes.is_empty()
-        && bytes.len() <= 64
+        && bytes.len() <= MAX_USAGE_EVENT_LEN
         && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
         && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
 }
