@@ -3,13 +3,14 @@
 import { api, clearSession, loadMe, session } from "./api.js";
 import { badge, button, clear, field, h, input, textarea, when } from "./dom.js";
 import { logout, logoutEverywhere } from "./auth.js";
+import { passwordHint, passwordLimits } from "./schema.js";
 import { go, needLogin, page, refreshNav } from "./router.js";
 import { attempt, notify, onSubmit } from "./status.js";
 
 export async function viewAccount() {
   if (needLogin()) return;
   const { main, live } = page("Account");
-  const me = await loadMe();
+  const [me, limits] = await Promise.all([loadMe(), passwordLimits()]);
   if (!live()) return;
   refreshNav();
 
@@ -40,7 +41,8 @@ export async function viewAccount() {
     h("h2", {}, "Change password"),
     h("p", { class: "muted small" }, "Your other sessions are ended; this one stays."),
     field("Current password", input("password", { autocomplete: "current-password" }), { name: "current_password" }),
-    field("New password", input("password", { autocomplete: "new-password" }), { name: "new_password" }),
+    field("New password", input("password", { autocomplete: "new-password" }),
+      { name: "new_password", hint: passwordHint(limits), max: limits.max || undefined }),
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Change password")));
   onSubmit(password, async (data) => {
     await api("POST", "auth/password/change", {

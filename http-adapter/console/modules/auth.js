@@ -4,6 +4,7 @@
 import { ApiError, api, clearSession, loadMe, session, storeTokens } from "./api.js";
 import { button, clear, field, h, input, link } from "./dom.js";
 import { dropLinkToken, linkTokenFor } from "./links.js";
+import { passwordHint, passwordLimits } from "./schema.js";
 import { go, loginLink, page, route, takeAfterLogin } from "./router.js";
 import { attempt, hideStatus, notify, onSubmit, showError } from "./status.js";
 
@@ -66,8 +67,8 @@ function linkProblem(err, what) {
   return null;
 }
 
-export function viewResetPassword() {
-  const { main } = page("Choose a new password");
+export async function viewResetPassword() {
+  const { main, live } = page("Choose a new password");
   const token = linkTokenFor("reset-password");
   const another = () => h("p", {}, link("Request a new link", "#/forgot-password"), " or ", link("log in", "#/login"), ".");
   if (!token) {
@@ -76,10 +77,12 @@ export function viewResetPassword() {
         "Open the link from the message again (it works once), or ask for a new one."), another()));
     return;
   }
+  const limits = await passwordLimits();
+  if (!live()) return;
   const form = h("form", { class: "panel auth-box", novalidate: true },
     h("p", { class: "muted small" }, "Setting a new password ends every session of your account; you then log in with it."),
-    field("New password", input("password", { autocomplete: "new-password", required: true, minlength: "8", maxlength: "128" }),
-      { name: "new_password", hint: "8 to 128 characters; common passwords are refused." }),
+    field("New password", input("password", { autocomplete: "new-password", required: true }),
+      { name: "new_password", hint: passwordHint(limits), max: limits.max || undefined }),
     field("Repeat the new password", input("password", { autocomplete: "new-password", required: true }), { name: "repeat" }),
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Set new password")));
   onSubmit(form, async (data) => {
@@ -159,12 +162,14 @@ export async function viewVerifyEmail() {
   clear(box).append(h("p", {}, problem || "The link could not be checked."), resend());
 }
 
-export function viewRegister() {
-  const { main } = page("Create an account");
+export async function viewRegister() {
+  const { main, live } = page("Create an account");
+  const limits = await passwordLimits();
+  if (!live()) return;
   const form = h("form", { class: "panel auth-box", novalidate: true },
     field("Email", input("email", { autocomplete: "email", required: true }), { name: "email" }),
-    field("Password", input("password", { autocomplete: "new-password", required: true, minlength: "8", maxlength: "128" }),
-      { name: "password", hint: "8 to 128 characters; common passwords are refused." }),
+    field("Password", input("password", { autocomplete: "new-password", required: true }),
+      { name: "password", hint: passwordHint(limits), max: limits.max || undefined }),
     field("Handle (optional)", input("text", { autocomplete: "nickname", pattern: "[a-z0-9][a-z0-9-]{1,30}" }),
       { name: "handle", hint: "Lower-case letters, digits and hyphens; derived from the email when empty." }),
     field("Display name (optional)", input("text", { autocomplete: "name" }), { name: "display_name" }),

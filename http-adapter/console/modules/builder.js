@@ -4,18 +4,21 @@
 import { ApiError, api } from "./api.js";
 import { agentHash, agentPath, badge, builderHash, button, clear, commaList, field, h, input, json, lines, link, select, textarea, when } from "./dom.js";
 import { apiSchema } from "./schema.js";
-import { go, needLogin, page, route } from "./router.js";
-import { attempt, notify, onSubmit } from "./status.js";
+import { go, guardLeaving, needLogin, page, route } from "./router.js";
+import { Handled, attempt, clearFieldErrors, notify, onSubmit, placeFieldErrors, problemFieldErrors, showError } from "./status.js";
 
 export async function viewBuilder() {
   if (needLogin()) return;
   const { main, live } = page("Builder");
+  // Limits are a nicety here (a counter): without the API description the form still works.
+  const limits = await apiSchema().then((s) => s.maxLength, () => ({}));
+  if (!live()) return;
   const create = h("form", { class: "panel", novalidate: true, "aria-label": "New agent" },
     h("h2", {}, "New agent"),
     h("div", { class: "row" },
       field("Slug", input("text", { required: true, placeholder: "my-agent" }),
         { name: "slug", hint: "2–63 lower-case letters, digits and hyphens; part of the agent's address." }),
-      field("Name", input("text", { required: true, maxlength: "100" }), { name: "name" })),
+      field("Name", input("text", { required: true }), { name: "name", max: limits.name || undefined })),
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Create draft")));
   onSubmit(create, async (data) => {
     const draft = await api("POST", "agents", { body: { slug: String(data.get("slug") || "").trim(), name: data.get("name") } });
@@ -50,7 +53,11 @@ function skillRow(skill = {}) {
     field("Description", textarea({ value: skill.description || "", "data-k": "description" })),
     field("Tags (comma-separated)", input("text", { value: (skill.tags || []).join(", "), "data-k": "tags" })),
     field("Examples (one per line)", textarea({ value: (skill.examples || []).join("\n"), "data-k": "examples" })));
-  row.append(h("div", { class: "actions" }, button("Remove skill", () => row.remove(), "danger")));
+  row.append(h("div", { class: "actions" }, button("Remove skill", () => {
+    const list = row.parentElement;
+    row.remove();
+    if (list) list.dispatchEvent(new Event("skill-removed"));
+  }, "danger")));
   return row;
 }
 
@@ -82,7 +89,7 @@ export async function viewEditor(owner, slug) {
   if (needLogin()) return;
   const { main, heading, live } = page(`Edit ${owner}/${slug}`);
   const [d, schema] = await Promise.all([api("GET", `${agentPath(owner, slug)}/draft`), apiSchema()]);
-  const max = (k) => (schema.maxLength[k] ? String(schema.maxLength[k]) : undefined);
+  const max = (k) => schema.maxLength[k] || undefined;
   if (!live()) return;
   heading.textContent = `Edit ${d.name}`;
   main.append(h("p", { class: "muted" }, `@${d.owner}/${d.slug} · `, badge(d.status),
@@ -99,22 +106,25 @@ export async function viewEditor(owner, slug) {
   showWarnings(d.warnings);
 
   const skills = h("div", {}, d.skills.map((s) => skillRow(s)));
+  const saveState = h("span", { class: "saved small", "aria-live": "polite" }, "All changes saved");
   const model = d.model || {};
   const form = h("form", { class: "panel", novalidate: true, "aria-label": "Draft" },
     h("h2", {}, "Draft"),
     warningsBox,
     h("div", { class: "row" },
-      field("Name", input("text", { value: d.name, maxlength: max("name") }), { name: "name" }),
+      field("Name", input("text", { value: d.name }), { name: "name", max: max("name") }),
       field("Category", input("text", { value: d.category || "" }), { name: "category", hint: "e.g. productivity" })),
-    field("Tagline", input("text", { value: d.tagline, maxlength: max("tagline") }), { name: "tagline" }),
-    field("Description", textarea({ value: d.description }), { name: "description" }),
-    field("System prompt", textarea({ value: d.system_prompt, class: "code", rows: "8" }), { name: "system_prompt", hint: "Never shown publicly." }),
+    field("Tagline", input("text", { value: d.tagline }), { name: "tagline", max: max("tagline") }),
+    field("Description", textarea({ value: d.description }), { name: "description", max: max("description") }),
+    field("System prompt", textarea({ value: d.system_prompt, class: "code", rows: "8" }),
+      { name: "system_prompt", hint: "Never shown publicly.", max: max("system_prompt") }),
     field("Tags (comma-separated)", input("text", { value: d.tags.join(", ") }), { name: "tags", hint: "Up to 10 lower-case tags." }),
     modeChecks("input_modes", d.input_modes, schema.mimeTypes),
     modeChecks("output_modes", d.output_modes, schema.mimeTypes),
     field("Conversation starters (one per line)", textarea({ value: d.conversation_starters.join("\n") }), { name: "conversation_starters" }),
     h("div", { class: "field", "data-field": "skills" }, h("h3", {}, "Skills"), skills,
-      h("div", { class: "actions" }, button("Add skill", () => skills.append(skillRow()), "secondary")), h("p", { class: "field-error" })),
+      h("div", { class: "actions" }, button("Add skill", () => { skills.append(skillRow()); edited(); }, "secondary")),
+      h("p", { class: "field-error" })),
     h("h3", {}, "Model"),
     h("div", { class: "row" },
       field("Model name", input("text", { value: model.name || "" }), { name: "model", hint: "Empty: the host's default." }),
@@ -127,8 +137,29 @@ export async function viewEditor(owner, slug) {
     h("div", { class: "row" },
       field("Icon URL", input("url", { value: d.icon_url || "" }), { name: "icon_url" }),
       field("Documentation URL", input("url", { value: d.documentation_url || "" }), { name: "documentation_url" })),
-    h("div", { class: "actions" }, h("button", { type: "submit" }, "Save draft")));
-  onSubmit(form, async (data) => {
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Save draft"), saveState));
+
+  // Unsaved edits: any input in the draft form. Publishing and changing the
+  // status save them first; leaving the editor asks first.
+  let dirty = false;
+  function edited() {
+    dirty = true;
+    saveState.className = "unsaved small";
+    saveState.textContent = "Unsaved changes";
+  }
+  function saved() {
+    dirty = false;
+    saveState.className = "saved small";
+    saveState.textContent = "All changes saved";
+  }
+  form.addEventListener("input", edited);
+  form.addEventListener("change", edited);
+  skills.addEventListener("skill-removed", edited);
+  guardLeaving(() => (dirty ? "The draft has unsaved changes. Leave without saving them?" : null));
+
+  /** Saves the draft form (PATCH); throws the API's problem on failure, with the edits kept. */
+  async function saveDraft() {
+    const data = new FormData(form);
     const text = (k) => String(data.get(k) || "");
     const modelName = text("model").trim();
     const body = {
@@ -152,10 +183,32 @@ export async function viewEditor(owner, slug) {
       icon_url: text("icon_url").trim() || null,
       documentation_url: text("documentation_url").trim() || null,
     };
-    const saved = await api("PATCH", `${agentPath(owner, slug)}/draft`, { body });
-    showWarnings(saved.warnings);
-    heading.textContent = `Edit ${saved.name}`;
-    notify(saved.warnings.length ? "Draft saved (see what to fix before publishing)." : "Draft saved; ready to publish.");
+    const answer = await api("PATCH", `${agentPath(owner, slug)}/draft`, { body });
+    saved();
+    showWarnings(answer.warnings);
+    heading.textContent = `Edit ${answer.name}`;
+    return answer;
+  }
+
+  /**
+   * Saves pending edits before an action on the saved draft (publish, status).
+   * A refused save shows its errors at the draft's fields and stops the action.
+   */
+  async function savePending() {
+    if (!dirty) return;
+    clearFieldErrors(form);
+    try {
+      await saveDraft();
+    } catch (err) {
+      const unplaced = placeFieldErrors(form, problemFieldErrors(err));
+      showError(err, unplaced);
+      throw new Handled();
+    }
+  }
+
+  onSubmit(form, async () => {
+    const answer = await saveDraft();
+    notify(answer.warnings.length ? "Draft saved (see what to fix before publishing)." : "Draft saved; ready to publish.");
   });
 
   // Preview.
@@ -183,6 +236,7 @@ export async function viewEditor(owner, slug) {
     field("Changelog (optional)", textarea({ rows: "3" }), { name: "changelog" }),
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Publish version")));
   onSubmit(publish, async (data) => {
+    await savePending();
     const version = await api("POST", `${agentPath(owner, slug)}/versions`, {
       body: { version: String(data.get("version") || "").trim(), changelog: data.get("changelog") || null },
     });
@@ -199,6 +253,7 @@ export async function viewEditor(owner, slug) {
     h("div", { class: "actions" }, h("button", { type: "submit", disabled: d.status === "draft" }, "Change status")),
     d.status === "draft" ? h("p", { class: "muted small" }, "Publish a first version to list the agent.") : null);
   onSubmit(statusForm, async (data) => {
+    await savePending();
     await api("PATCH", agentPath(owner, slug), { body: { status: data.get("status"), status_message: data.get("status_message") || null } });
     notify("Status changed.");
     route();

@@ -39,15 +39,40 @@ export function clear(el) {
 
 let fieldSeq = 0;
 
-/** A labelled form control with a slot for its validation error. */
-export function field(label, control, { name, hint } = {}) {
+/**
+ * A labelled form control with a slot for its validation error. `max`: the
+ * server's length limit, shown as a live counter. The control never gets a
+ * `maxlength`: that would cut what is typed or pasted without a word, so an
+ * over-long value is kept and the server's refusal shown at the field.
+ */
+export function field(label, control, { name, hint, max } = {}) {
   const id = control.id || `f${++fieldSeq}`;
   control.id = id;
   if (name) control.name = name;
   const error = h("p", { class: "field-error", id: `${id}-error` });
   const hintEl = hint ? h("span", { class: "hint", id: `${id}-hint`, text: hint }) : null;
-  control.setAttribute("aria-describedby", hint ? `${id}-hint ${id}-error` : `${id}-error`);
-  return h("div", { class: "field", "data-field": name || "" }, h("label", { for: id, text: label }), control, hintEl, error);
+  const counter = max ? h("span", { class: "counter small", id: `${id}-count` }) : null;
+  if (counter) {
+    const update = () => {
+      const n = [...control.value].length;
+      counter.textContent = n > max ? `${n} / ${max} characters: ${n - max} over the limit` : `${n} / ${max} characters`;
+      counter.classList.toggle("over", n > max);
+    };
+    control.addEventListener("input", update);
+    update();
+  }
+  const described = [hintEl && hintEl.id, counter && counter.id, error.id].filter(Boolean).join(" ");
+  control.setAttribute("aria-describedby", described);
+  return h("div", { class: "field", "data-field": name || "" }, h("label", { for: id, text: label }), control, hintEl, counter, error);
+}
+
+/**
+ * Text from the API as the user should read it: `code` spans (Markdown
+ * backticks) become `<code>` elements instead of showing raw backticks.
+ */
+export function prose(text) {
+  const parts = String(text).split(/`([^`]+)`/);
+  return parts.map((part, i) => (i % 2 ? h("code", {}, part) : part)).filter((part) => part !== "");
 }
 
 export function input(type, props = {}) {

@@ -25,8 +25,27 @@ export function refreshNav() {
   renderNav();
 }
 
+/**
+ * The current view's unsaved-changes check: returns a question to ask before
+ * leaving (the view has edits that would be lost), or null. Reset by `page`.
+ */
+let leaveGuard = null;
+/** The address of the view on screen (to return to when leaving is refused). */
+let shownHash = location.hash;
+
+/** Asks `check()` before the user leaves this view (a link, Back, closing the tab). */
+export function guardLeaving(check) {
+  leaveGuard = check;
+}
+
+/** The question to ask before leaving the current view, or null. */
+function leaveQuestion() {
+  return leaveGuard ? leaveGuard() : null;
+}
+
 /** Starts a view: a fresh main area, and a check that it is still current. */
 export function page(title) {
+  leaveGuard = null;
   const seq = ++renderSeq;
   const main = clear(mainEl());
   document.title = `${title} · agentmart`;
@@ -38,6 +57,7 @@ export function page(title) {
 
 /** Renders the view of the current address. */
 export async function route() {
+  shownHash = location.hash;
   renderNav();
   const hash = location.hash || "#/";
   for (const [pattern, view] of routes) {
@@ -73,9 +93,24 @@ export function go(hash) {
 /** Re-renders on every address change (a link followed clears the status). */
 export function listen() {
   window.addEventListener("hashchange", () => {
+    // A navigation of our own (after an action the user asked for) leaves
+    // without asking; a link, Back or a typed address asks first.
+    const question = keepStatus ? null : leaveQuestion();
+    if (question && !window.confirm(question)) {
+      // Stay: put the address back without re-rendering (the edits are kept).
+      history.replaceState(null, "", shownHash || "#/");
+      renderNav();
+      return;
+    }
     if (!keepStatus) hideStatus();
     keepStatus = false;
     route();
+  });
+  // Closing or reloading the tab with unsaved edits: the browser's own prompt.
+  window.addEventListener("beforeunload", (event) => {
+    if (!leaveQuestion()) return;
+    event.preventDefault();
+    event.returnValue = "";
   });
 }
 

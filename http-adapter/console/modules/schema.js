@@ -74,6 +74,17 @@ function findEnum(doc, { names, parameter, marker, what }) {
   throw new Error(`The API description has no ${what}.`);
 }
 
+/** `minLength` of a string property, found as `findMaxLength` finds its maximum. */
+function findMinLength(doc, names, property) {
+  const schemas = (doc.components && doc.components.schemas) || {};
+  for (const name of [...names, ...Object.keys(schemas).filter((n) => !names.includes(n))]) {
+    const schema = deref(doc, schemas[name]);
+    const prop = schema && schema.properties ? deref(doc, schema.properties[property]) : null;
+    if (prop && Number.isInteger(prop.minLength) && Number.isInteger(prop.maxLength)) return prop.minLength;
+  }
+  return null;
+}
+
 /** `maxLength` of a string property, from the first of `names` that has it, else any schema with the property. */
 function findMaxLength(doc, names, property) {
   const schemas = (doc.components && doc.components.schemas) || {};
@@ -90,8 +101,9 @@ const DEFINITION = ["AgentDefinition", "DraftPatch", "AgentDraft", "CreateAgent"
 
 /**
  * What the console needs from the API description: `mimeTypes` (the input and
- * output mode allow-list), `catalogSorts`, `reviewSorts`, and `maxLength`
- * (property name → limit) for the definition fields and the password.
+ * output mode allow-list), `catalogSorts`, `reviewSorts`, `maxLength`
+ * (property name → limit) for the definition fields and the password, and
+ * `password` ({min, max}: a new password's length).
  */
 export async function apiSchema() {
   const doc = await openapi();
@@ -110,5 +122,25 @@ export async function apiSchema() {
       password: findMaxLength(doc, ["RegisterRequest"], "password"),
       new_password: findMaxLength(doc, ["ResetRequest", "ChangeRequest"], "new_password"),
     },
+    /** The length a new password must have (the password policy the server enforces). */
+    password: {
+      min: findMinLength(doc, ["RegisterRequest"], "password"),
+      max: findMaxLength(doc, ["RegisterRequest"], "password"),
+    },
   };
+}
+
+/** The length limits of a new password, or empty limits when the API description cannot be read. */
+export async function passwordLimits() {
+  try {
+    return (await apiSchema()).password;
+  } catch {
+    return { min: null, max: null };
+  }
+}
+
+/** A new-password field's hint from the server's limits. */
+export function passwordHint({ min, max }) {
+  const length = min && max ? `${min} to ${max} characters` : min ? `at least ${min} characters` : "";
+  return length ? `${length[0].toUpperCase()}${length.slice(1)}; common passwords are refused.` : "Common passwords are refused.";
 }
