@@ -207,7 +207,7 @@ pub enum Error {
     #[error("payload too large")]
     PayloadTooLarge,
     /// Too many attempts; retry after the given delay.
-    #[error("too many attempts; retry after {} s", .retry_after.as_secs().max(1))]
+    #[error("too many attempts; retry after {} s", retry_after_secs(*.retry_after))]
     RateLimited {
         /// How long the caller should wait before trying again.
         retry_after: Duration,
@@ -265,6 +265,13 @@ impl Error {
         }
     }
 
+    /// For `rate_limited`, the wait in whole seconds as every adapter reports
+    /// it (HTTP `Retry-After`, Node's `retryAfter`, the message): rounded up,
+    /// at least 1, so a client that waits that long is never early.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after().map(retry_after_secs)
+    }
+
     /// A validation error for a single field.
     pub fn invalid(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Validation(vec![FieldError::new(field, code, message)])
@@ -300,5 +307,25 @@ impl From<StorageError> for Error {
             StorageError::Unavailable(msg) => Error::Unavailable(msg),
             StorageError::Backend(source) => Error::Internal(source),
         }
+    }
+}
+
+/// A wait in whole seconds: rounded up, at least 1 (the `Retry-After` rule).
+pub fn retry_after_secs(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds_at_least_one() {
+        for (millis, secs) in [(0, 1), (1, 1), (999, 1), (1000, 1), (1001, 2), (1500, 2), (60_000, 60)] {
+            let err = Error::RateLimited { retry_after: Duration::from_millis(millis) };
+            assert_eq!(err.retry_after_secs(), Some(secs), "{millis} ms");
+            assert_eq!(err.to_string(), format!("too many attempts; retry after {secs} s"));
+        }
+        assert_eq!(Error::PayloadTooLarge.retry_after_secs(), None);
     }
 }
