@@ -7,15 +7,18 @@ use unicode_normalization::UnicodeNormalization;
 use crate::error::{FieldError, Result};
 use crate::model::{Email, Handle};
 
-pub(crate) use crate::model::MAX_EMAIL_LEN;
+/// Longest email address (RFC 5321 path limit), in bytes (see [`Email`]).
+pub use crate::model::MAX_EMAIL_LEN;
 /// Longest display name, in characters.
-pub(crate) const MAX_DISPLAY_NAME_LEN: usize = 100;
+pub const MAX_DISPLAY_NAME_LEN: usize = 100;
 /// Longest bio, in characters.
-pub(crate) const MAX_BIO_LEN: usize = 1000;
+pub const MAX_BIO_LEN: usize = 1000;
 /// Longest avatar URL, in bytes.
-pub(crate) const MAX_AVATAR_URL_LEN: usize = 2048;
+pub const MAX_AVATAR_URL_LEN: usize = 2048;
 /// Longest external (bring-your-own-identity) id, in bytes.
 pub(crate) const MAX_EXTERNAL_ID_LEN: usize = 256;
+/// Longest handle (see [`Handle`]).
+pub use crate::model::MAX_HANDLE_LEN;
 /// Longest derived handle base, leaving room for a `-xxxx` suffix.
 const MAX_HANDLE_BASE_LEN: usize = 24;
 
