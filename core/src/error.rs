@@ -15,6 +15,7 @@ use crate::storage::{ConflictKind, StorageError};
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// One failing field of a validation error.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     /// Dotted path of the field, e.g. `email` or `skills[2].name`.
@@ -33,6 +34,7 @@ impl FieldError {
 }
 
 /// Stable error codes, identical across Rust, HTTP, Python and Node.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -164,7 +166,9 @@ pub enum Error {
     /// Unparsable input (bad cursor, bad id, bad version string...).
     #[error("malformed request: {0}")]
     MalformedRequest(String),
-    /// One or more fields break a rule.
+    /// One or more fields break a rule. Core's validators report at most
+    /// [`MAX_FIELD_ERRORS`] + 1 (one past the cap marks a cut list); the
+    /// `Display` text names only the first, briefly.
     #[error("validation failed: {}", summarize(.0))]
     Validation(Vec<FieldError>),
     /// No or unusable credentials.
@@ -207,7 +211,7 @@ pub enum Error {
     #[error("payload too large")]
     PayloadTooLarge,
     /// Too many attempts; retry after the given delay.
-    #[error("too many attempts; retry after {} s", .retry_after.as_secs().max(1))]
+    #[error("too many attempts; retry after {} s", retry_after_secs(*.retry_after))]
     RateLimited {
         /// How long the caller should wait before trying again.
         retry_after: Duration,
@@ -220,8 +224,28 @@ pub enum Error {
     Internal(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 
+/// Most field errors an adapter reports for one failure (the HTTP problem
+/// lists this many and sets `"truncated": true` when there were more).
+/// Validators stop collecting one past it, so that the work and the answer
+/// stay small whatever the input, and a caller can still tell the list was cut.
+pub const MAX_FIELD_ERRORS: usize = 50;
+
+/// Longest text (in characters) of the `Display` summary of a validation error.
+const MAX_SUMMARY_CHARS: usize = 200;
+
+/// A short summary: the first failing field, and how many more there are.
+/// The full list is [`Error::field_errors`]; the summary must stay short
+/// whatever the input (it becomes the problem's `detail`).
 fn summarize(errors: &[FieldError]) -> String {
-    errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+    let Some(first) = errors.first() else { return "no field reported".into() };
+    let mut text: String = format!("{}: {}", first.field, first.message).chars().take(MAX_SUMMARY_CHARS).collect();
+    match errors.len() - 1 {
+        0 => {}
+        1 => text.push_str(" (and 1 more field error)"),
+        n if errors.len() > MAX_FIELD_ERRORS => text.push_str(&format!(" (and {} or more field errors)", n)),
+        n => text.push_str(&format!(" (and {n} more field errors)")),
+    }
+    text
 }
 
 impl Error {
@@ -265,6 +289,13 @@ impl Error {
         }
     }
 
+    /// For `rate_limited`, the wait in whole seconds as every adapter reports
+    /// it (HTTP `Retry-After`, Node's `retryAfter`, the message): rounded up,
+    /// at least 1, so a client that waits that long is never early.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after().map(retry_after_secs)
+    }
+
     /// A validation error for a single field.
     pub fn invalid(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Validation(vec![FieldError::new(field, code, message)])
@@ -300,5 +331,40 @@ impl From<StorageError> for Error {
             StorageError::Unavailable(msg) => Error::Unavailable(msg),
             StorageError::Backend(source) => Error::Internal(source),
         }
+    }
+}
+
+/// A wait in whole seconds: rounded up, at least 1 (the `Retry-After` rule).
+pub fn retry_after_secs(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_validation_summary_stays_short_whatever_the_errors() {
+        let one = Error::invalid("email", "invalid_format", "not an email");
+        assert_eq!(one.to_string(), "validation failed: email: not an email");
+        let long = Error::invalid("x".repeat(10_000), "too_long", "y".repeat(10_000));
+        assert!(long.to_string().chars().count() <= MAX_SUMMARY_CHARS + 40, "{}", long.to_string().len());
+        let many: Vec<FieldError> =
+            (0..10_000).map(|i| FieldError::new(format!("tags[{i}]"), "too_long", "x")).collect();
+        let text = Error::Validation(many).to_string();
+        assert!(text.len() < 300, "{text}");
+        assert!(text.contains("or more field errors"), "{text}");
+        let two = vec![FieldError::new("a", "required", "a is required"), FieldError::new("b", "required", "b")];
+        assert_eq!(Error::Validation(two).to_string(), "validation failed: a: a is required (and 1 more field error)");
+    }
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds_at_least_one() {
+        for (millis, secs) in [(0, 1), (1, 1), (999, 1), (1000, 1), (1001, 2), (1500, 2), (60_000, 60)] {
+            let err = Error::RateLimited { retry_after: Duration::from_millis(millis) };
+            assert_eq!(err.retry_after_secs(), Some(secs), "{millis} ms");
+            assert_eq!(err.to_string(), format!("too many attempts; retry after {secs} s"));
+        }
+        assert_eq!(Error::PayloadTooLarge.retry_after_secs(), None);
     }
 }

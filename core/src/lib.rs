@@ -101,6 +101,8 @@ pub mod model;
 pub mod notify;
 pub mod provider;
 pub mod ranking;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod storage;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One chat message of an OpenAI-style chat-completions request.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatMessage {
     /// `system`, `user` or `assistant`.
@@ -13,6 +14,7 @@ pub struct ChatMessage {
 
 /// The exact OpenAI-style chat-completions request body agentmart would send
 /// for an agent and an input (`POST /v1/chat/completions`).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatRequest {
     /// Model name.
@@ -31,6 +33,7 @@ pub struct ChatRequest {
 }
 
 /// A model's answer to a [`ChatRequest`].
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatResponse {
     /// The assistant's text.

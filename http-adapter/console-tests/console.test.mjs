@@ -26,6 +26,8 @@ const BIN = path.resolve(REPO, process.env.AGENTMART_BIN ||
   path.join(process.env.CARGO_TARGET_DIR || "target", "debug", "agentmart"));
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const PASSWORD = "correct horse battery staple";
+/** A directory with another `console.js` and `console.css` to test instead of the binary's (optional). */
+const BASELINE = process.env.CONSOLE_BASELINE_DIR || "";
 const XSS = '<img src=x onerror="window.__xss=1">';
 
 let server;
@@ -106,8 +108,17 @@ after(async () => {
  * console errors, uncaught exceptions, CSP violations and requests that
  * carry a token in the URL.
  */
-async function newUser() {
-  const context = await browser.newContext();
+async function newUser(options = {}) {
+  const context = await browser.newContext(options);
+  if (BASELINE) {
+    // Serve another console's assets (e.g. an older commit's) in place of the
+    // binary's, to show which journeys it fails (see README).
+    for (const name of ["console.js", "console.css"]) {
+      const body = await readFile(path.join(BASELINE, name), "utf8");
+      const contentType = name.endsWith(".js") ? "text/javascript" : "text/css";
+      await context.route(`**/${name}?*`, (r) => r.fulfill({ status: 200, contentType, body }));
+    }
+  }
   const page = await context.newPage();
   const problems = [];
   page.on("console", (msg) => {
@@ -173,7 +184,11 @@ async function register(page, email, handle) {
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByLabel("Handle (optional)").fill(handle);
   await page.getByRole("button", { name: "Register" }).click();
-  await assertText(status(page), `Welcome, @${handle}.`);
+  try {
+    await assertText(status(page), `Welcome, @${handle}.`);
+  } catch (err) {
+    throw new Error(`registering @${handle}: the status says "${await status(page).textContent()}"`, { cause: err });
+  }
   await assertText(page.locator("#nav"), `@${handle}`);
 }
 
@@ -193,7 +208,7 @@ test("a builder publishes an agent that another user finds, installs and rates",
   const slugError = p.locator('[data-field="slug"] .field-error');
   await slugError.filter({ hasText: /\S/ }).waitFor();
   assert.equal(await p.getByLabel("Slug").getAttribute("aria-invalid"), "true");
-  await assertText(status(p), "validation_failed");
+  await assertText(status(p), "Validation failed");
   await p.getByLabel("Slug").fill("echo-bot");
   await p.getByRole("button", { name: "Create draft" }).click();
   await p.getByRole("heading", { name: `Edit Echo ${XSS}` }).waitFor();
@@ -282,7 +297,7 @@ test("logging in, a problem answer in the status area, and the account page", as
   await p.getByLabel("Email").fill("carol@example.com");
   await p.getByLabel("Password").fill("wrong password!");
   await p.getByRole("button", { name: "Log in" }).click();
-  await assertText(status(p), "invalid_credentials");
+  await assertText(status(p), "Invalid credentials");
   await p.getByLabel("Password").fill(PASSWORD);
   await p.getByRole("button", { name: "Log in" }).click();
   await assertText(p.locator("#nav"), "@carol");
@@ -366,7 +381,7 @@ test("a forgotten password is reset through the emailed link", async () => {
   await newPassword.fill("short");
   await p.getByLabel("Repeat the new password").fill("short");
   await p.getByRole("button", { name: "Set new password" }).click();
-  await assertText(status(p), "validation_failed");
+  await assertText(status(p), "Validation failed");
   await fieldError.filter({ hasText: /\S/ }).waitFor();
   assert.equal(await newPassword.getAttribute("aria-invalid"), "true");
   await newPassword.fill("password");
@@ -388,7 +403,7 @@ test("a forgotten password is reset through the emailed link", async () => {
   await p.getByLabel("Email").fill("erin@example.com");
   await p.getByLabel("Password").fill(PASSWORD);
   await p.getByRole("button", { name: "Log in" }).click();
-  await assertText(status(p), "invalid_credentials");
+  await assertText(status(p), "Invalid credentials");
   await p.getByLabel("Password").fill("a brand new passphrase");
   await p.getByRole("button", { name: "Log in" }).click();
   await assertText(p.locator("#nav"), "@erin");
@@ -462,4 +477,250 @@ test("the console can be switched off", async () => {
   } finally {
     await stopServer(off.child);
   }
+});
+
+/** The values of the first enumeration in `doc` that holds every one of `marker`. */
+function enumWith(doc, marker) {
+  const stack = [doc];
+  while (stack.length) {
+    const node = stack.pop();
+    if (!node || typeof node !== "object") continue;
+    if (Array.isArray(node.enum) && marker.every((m) => node.enum.includes(m))) return node.enum;
+    stack.push(...Object.values(node));
+  }
+  throw new Error(`no enumeration with ${marker.join(", ")} in the API document`);
+}
+
+test("the console reads its enumerations from the API document, under today's or renamed components", async () => {
+  const doc = await (await fetch(`${base}openapi.json`)).json();
+  const mimeTypes = enumWith(doc, ["text/plain", "application/json"]);
+  const sorts = enumWith(doc, ["popular", "trending"]);
+  const dave = await newUser();
+  const p = dave.page;
+  await register(p, "dave@example.com", "dave");
+  await p.goto(`${base}#/`);
+  await p.getByLabel("Sort").waitFor();
+  const offered = await p.getByLabel("Sort").locator("option").evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+  assert.deepEqual(offered, sorts, "every catalogue sort of the API, in its order");
+
+  await p.getByRole("link", { name: "Builder" }).click();
+  await p.getByLabel("Slug").fill("enum-bot");
+  await p.getByLabel("Name", { exact: true }).fill("Enum bot");
+  await p.getByRole("button", { name: "Create draft" }).click();
+  await p.getByRole("heading", { name: "Edit Enum bot" }).waitFor();
+  const modes = await p.locator('[data-field="input_modes"] input[type=checkbox]').evaluateAll((cs) => cs.map((c) => c.value));
+  assert.deepEqual(modes, mimeTypes, "the MIME allow-list of the API");
+
+  // The components renamed as core-derived schemas name them: still found.
+  const renamed = structuredClone(doc);
+  const schemas = renamed.components.schemas;
+  const mode = schemas.Mode || schemas.MimeType;
+  delete schemas.Mode;
+  schemas.MimeType = mode;
+  const text = JSON.stringify(renamed).replaceAll('"#/components/schemas/Mode"', '"#/components/schemas/MimeType"');
+  await p.route("**/openapi.json", (r) => r.fulfill({ status: 200, contentType: "application/json", body: text }));
+  await p.reload();
+  await p.getByRole("heading", { name: "Edit Enum bot" }).waitFor();
+  assert.equal(await p.locator('[data-field="input_modes"] input[type=checkbox]').count(), mimeTypes.length);
+
+  // Without the enumeration anywhere, the editor says so instead of guessing.
+  const stripped = JSON.parse(text);
+  delete stripped.components.schemas.MimeType;
+  const body = JSON.stringify(stripped).replaceAll('{"$ref":"#/components/schemas/MimeType"}', '{"type":"string"}');
+  await p.unroute("**/openapi.json");
+  await p.route("**/openapi.json", (r) => r.fulfill({ status: 200, contentType: "application/json", body }));
+  await p.reload();
+  await assertText(status(p), "The API description has no list of MIME types.");
+  assert.equal(await p.locator('[data-field="input_modes"]').count(), 0);
+  await assertClean(dave);
+  await dave.context.close();
+});
+
+// ---------------------------------------------------------------------------
+// Issue 14: nothing typed is lost, outcomes in view, human errors.
+
+/** Creates a draft from the builder and waits for its editor. */
+async function newDraft(p, slug, name) {
+  await p.getByRole("link", { name: "Builder" }).click();
+  await p.getByLabel("Slug").fill(slug);
+  await p.getByLabel("Name", { exact: true }).fill(name);
+  await p.getByRole("button", { name: "Create draft" }).click();
+  await p.getByRole("heading", { name: `Edit ${name}` }).waitFor();
+  // What publishing needs: a system prompt, an input and an output mode.
+  await p.getByLabel("System prompt").fill("Answer briefly.");
+  await p.locator('[data-field="input_modes"]').getByLabel("text/plain").check();
+  await p.locator('[data-field="output_modes"]').getByLabel("text/plain").check();
+}
+
+/** Whether `locator`'s box intersects the viewport (no scrolling needed to see it). */
+async function inViewport(p, locator) {
+  const box = await locator.boundingBox();
+  const { width, height } = p.viewportSize();
+  return Boolean(box) && box.y < height && box.y + box.height > 0 && box.x < width && box.x + box.width > 0;
+}
+
+test("14.1 a pasted 129-character password is kept and refused with the server's message; 128 registers and logs in", async () => {
+  const user = await newUser();
+  const p = user.page;
+  await p.goto(`${base}#/register`);
+  const long = "x".repeat(60) + "ü".repeat(69); // 129 characters
+  await p.getByLabel("Email").fill("long@example.com");
+  await p.getByLabel("Password", { exact: true }).fill(long);
+  assert.equal(await p.getByLabel("Password", { exact: true }).inputValue(), long, "nothing cut from what was typed");
+  await assertText(p.locator('[data-field="password"] .counter'), "129 / 128 characters: 1 over the limit");
+  await p.getByRole("button", { name: "Register" }).click();
+  const error = p.locator('[data-field="password"] .field-error');
+  await error.filter({ hasText: /\S/ }).waitFor();
+  assert.match(await error.textContent(), /128/);
+  assert.equal(await p.getByLabel("Password", { exact: true }).getAttribute("aria-invalid"), "true");
+  assert.equal(await p.getByLabel("Password", { exact: true }).inputValue(), long, "the value is kept after the refusal");
+
+  const max = "y".repeat(60) + "é".repeat(68); // 128 characters
+  await p.getByLabel("Password", { exact: true }).fill(max);
+  await p.getByRole("button", { name: "Register" }).click();
+  await assertText(status(p), "Welcome, @long.");
+  await p.getByRole("button", { name: "Log out" }).click();
+  await p.getByRole("link", { name: "Log in" }).click();
+  await p.getByLabel("Email").fill("long@example.com");
+  await p.getByLabel("Password").fill(max);
+  await p.getByRole("button", { name: "Log in" }).click();
+  await assertText(p.locator("#nav"), "@long");
+  await assertClean(user);
+  await user.context.close();
+});
+
+test("14.1 publishing saves pending edits first; leaving with unsaved edits asks; limits are counters, not cuts", async () => {
+  const user = await newUser();
+  const p = user.page;
+  await register(p, "erin14@example.com", "erin14");
+  await newDraft(p, "keeper", "Keeper");
+  await p.getByLabel("Tagline").fill("First tagline");
+  await p.getByRole("button", { name: "Save draft" }).click();
+  await assertText(status(p), "Draft saved");
+  await assertText(p.locator("form[aria-label=Draft]"), "All changes saved");
+
+  // A tagline over the limit is kept whole, with a counter.
+  const over = "t".repeat(101);
+  await p.getByLabel("Tagline").fill(over);
+  assert.equal(await p.getByLabel("Tagline").inputValue(), over);
+  await assertText(p.locator('[data-field="tagline"] .counter'), "101 / 100 characters: 1 over the limit");
+
+  // Edit, then publish without "Save draft": the edit is saved and published.
+  await p.getByLabel("Tagline").fill("Edited tagline");
+  await assertText(p.locator("form[aria-label=Draft]"), "Unsaved changes");
+  await p.getByLabel("Version").fill("1.0.0");
+  await p.getByRole("button", { name: "Publish version" }).click();
+  await assertText(status(p), "Published v1.0.0.");
+  await assertText(p.locator("main"), "latest v1.0.0");
+  assert.equal(await p.getByLabel("Tagline").inputValue(), "Edited tagline", "the edit is still in the field");
+  const published = await (await fetch(`${base}v1/agents/erin14/keeper`)).json();
+  assert.equal(published.tagline, "Edited tagline", "the published version has the edit");
+
+  // Leaving with unsaved edits asks; refusing keeps them, accepting leaves.
+  await p.getByLabel("Tagline").fill("Not saved yet");
+  const asked = [];
+  p.once("dialog", (dialog) => { asked.push(dialog.message()); dialog.dismiss(); });
+  await p.getByRole("link", { name: "Builder" }).click();
+  await p.waitForFunction(() => location.hash === "#/builder/erin14/keeper");
+  assert.equal(asked.length, 1, "asked before leaving");
+  assert.match(asked[0], /unsaved changes/);
+  assert.equal(await p.getByLabel("Tagline").inputValue(), "Not saved yet", "the edit survives a refused leave");
+  p.once("dialog", (dialog) => dialog.accept());
+  await p.getByRole("link", { name: "Builder" }).click();
+  await p.getByRole("heading", { name: "Builder" }).waitFor();
+
+  // Closing the tab with unsaved edits: the browser's prompt.
+  await p.getByRole("link", { name: "Edit" }).click();
+  await p.getByRole("heading", { name: "Edit Keeper" }).waitFor();
+  await p.getByLabel("Tagline").click();
+  await p.keyboard.type(" more");
+  const unload = new Promise((resolve) => p.once("dialog", (dialog) => { resolve(dialog.type()); dialog.accept(); }));
+  await assertClean(user);
+  await p.close({ runBeforeUnload: true });
+  assert.equal(await unload, "beforeunload");
+  await user.context.close();
+});
+
+for (const width of [360, 1280]) {
+  test(`14.2 outcomes of save, publish and password change are in the viewport at ${width} px`, async () => {
+    const user = await newUser({ viewport: { width, height: 740 } });
+    const p = user.page;
+    const handle = `view${width}`;
+    await register(p, `${handle}@example.com`, handle);
+    await newDraft(p, "in-view", "In view");
+    await p.getByRole("button", { name: "Save draft" }).scrollIntoViewIfNeeded();
+    await p.getByRole("button", { name: "Save draft" }).click();
+    await assertText(status(p), "Draft saved");
+    assert.ok(await inViewport(p, status(p)), "the save's message is in view");
+    assert.notEqual(await p.evaluate(() => document.activeElement.tagName), "BODY", "focus stays on the form");
+
+    await p.getByRole("button", { name: "Publish version" }).scrollIntoViewIfNeeded();
+    await p.getByRole("button", { name: "Publish version" }).click();
+    await assertText(status(p), "Published v1.0.0.");
+    assert.ok(await inViewport(p, status(p)), "the publish's message is in view");
+
+    await p.getByRole("link", { name: "Account" }).click();
+    await p.getByLabel("Current password").fill(PASSWORD);
+    await p.getByLabel("New password").fill(`${PASSWORD} 2`);
+    await p.getByRole("button", { name: "Change password" }).scrollIntoViewIfNeeded();
+    await p.getByRole("button", { name: "Change password" }).click();
+    await assertText(status(p), "Password changed");
+    assert.ok(await inViewport(p, status(p)), "the password change's message is in view");
+    assert.notEqual(await p.evaluate(() => document.activeElement.tagName), "BODY");
+    await assertClean(user);
+    await user.context.close();
+  });
+}
+
+test("14.3 errors in plain words: details collapsed, conflicts and field errors at their fields, no raw markup", async () => {
+  const user = await newUser();
+  const p = user.page;
+  await register(p, "fay14@example.com", "fay14");
+  await newDraft(p, "taken", "Taken");
+
+  // 422 on a nested field: under it, without the path repeated.
+  await p.getByLabel("Model name").fill("gpt-x");
+  await p.getByLabel("Temperature").fill("5");
+  await p.getByRole("button", { name: "Save draft" }).click();
+  const tempError = p.locator('[data-field="model.temperature"] .field-error');
+  await tempError.filter({ hasText: /\S/ }).waitFor();
+  const tempText = await tempError.textContent();
+  assert.doesNotMatch(tempText, /model\.temperature/, `no path prefix in "${tempText}"`);
+  assert.equal(await p.getByLabel("Temperature").getAttribute("aria-invalid"), "true");
+  await assertText(status(p), "Validation failed");
+  const details = status(p).locator("details");
+  assert.equal(await details.evaluate((d) => d.open), false, "code, status and request id are collapsed");
+  assert.equal(await status(p).getByText("validation_failed").isVisible(), false);
+  await details.locator("summary").click();
+  assert.equal(await status(p).getByText("validation_failed").isVisible(), true);
+
+  // 409: the slug is taken, said under the slug.
+  p.once("dialog", (d) => d.accept());
+  await p.getByRole("link", { name: "Builder" }).click();
+  await p.getByLabel("Slug").fill("taken");
+  await p.getByLabel("Name", { exact: true }).fill("Again");
+  await p.getByRole("button", { name: "Create draft" }).click();
+  const slugError = p.locator('[data-field="slug"] .field-error');
+  await slugError.filter({ hasText: /\S/ }).waitFor();
+  assert.equal(await p.getByLabel("Slug").getAttribute("aria-invalid"), "true");
+
+  // 409 at registration: under the email.
+  const other = await newUser();
+  await other.page.goto(`${base}#/register`);
+  await other.page.getByLabel("Email").fill("fay14@example.com");
+  await other.page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await other.page.getByRole("button", { name: "Register" }).click();
+  const emailError = other.page.locator('[data-field="email"] .field-error');
+  await emailError.filter({ hasText: /\S/ }).waitFor();
+  assert.equal(await other.page.getByLabel("Email").getAttribute("aria-invalid"), "true");
+
+  // A not-found detail with backticks: code, not raw backticks.
+  await p.goto(`${base}#/agents/fay14/nope`);
+  await status(p).locator(".status-body p").first().waitFor();
+  const sentence = await status(p).locator(".status-body p").first().textContent();
+  assert.doesNotMatch(sentence, /`/, `no raw backticks in "${sentence}"`);
+  await assertClean(user);
+  await assertClean(other);
+  await user.context.close();
+  await other.context.close();
 });

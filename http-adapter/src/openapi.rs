@@ -171,6 +171,7 @@ fn schemas() -> Value {
                 ("code", json!({ "type": "string", "enum": codes })),
                 ("request_id", ns()),
                 ("errors", arr(r("FieldError"))),
+                ("truncated", json!({ "type": "boolean", "description": "true when more than the 50 listed field errors were found" })),
             ],
             &["type", "title", "status", "detail", "code", "request_id"],
         ),

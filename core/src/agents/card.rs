@@ -11,6 +11,7 @@ use crate::model::{AgentDefinition, UserRecord};
 pub const A2A_PROTOCOL_VERSION: &str = "0.3.0";
 
 /// An A2A AgentCard: the self-describing manifest of an agent.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentCard {
@@ -43,6 +44,7 @@ pub struct AgentCard {
 }
 
 /// The publisher of an agent.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentProvider {
@@ -53,6 +55,7 @@ pub struct AgentProvider {
 }
 
 /// Optional A2A protocol features.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentCapabilities {
@@ -63,6 +66,7 @@ pub struct AgentCapabilities {
 }
 
 /// One skill of an A2A AgentCard.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentSkill {

@@ -13,10 +13,12 @@ use crate::provider::{ChatRequest, ChatResponse};
 
 /// Request of [`AgentsService::create`] (`POST /v1/agents`): the slug and the
 /// definition fields side by side, e.g. `{"slug": "summarizer", "name": "Summarizer", ...}`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateAgent {
     /// Unique among the owner's agents (deleted ones included):
     /// `^[a-z0-9][a-z0-9-]{1,62}$`. Part of the agent's path `owner/slug`.
+    #[cfg_attr(feature = "schema", schemars(pattern(crate::schema::slug_pattern())))]
     pub slug: String,
     /// The initial draft. Must respect the limits; may miss publish requirements.
     #[serde(flatten)]
@@ -27,51 +29,67 @@ pub struct CreateAgent {
 /// it is; lists are replaced whole. For the optional fields (`input_schema`,
 /// `output_schema`, `model`, `category`, `icon_url`, `documentation_url`),
 /// `Some(None)` (JSON `null`) clears the value.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DraftPatch {
     /// New display name.
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = super::MAX_NAME_LEN)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// New tagline (`""` clears it).
+    #[cfg_attr(feature = "schema", schemars(length(max = super::MAX_TAGLINE_LEN)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tagline: Option<String>,
     /// New description (`""` clears it).
+    #[cfg_attr(feature = "schema", schemars(length(max = super::MAX_DESCRIPTION_LEN)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// New system prompt.
+    #[cfg_attr(feature = "schema", schemars(length(max = super::MAX_SYSTEM_PROMPT_LEN)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_prompt: Option<String>,
     /// New skills (replace the list).
+    #[cfg_attr(feature = "schema", schemars(length(max = super::MAX_SKILLS)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<Skill>>,
     /// New input modes (replace the list).
+    #[cfg_attr(feature = "schema", schemars(with = "Option<Vec<crate::schema::MimeType>>"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_modes: Option<Vec<String>>,
     /// New output modes (replace the list).
+    #[cfg_attr(feature = "schema", schemars(with = "Option<Vec<crate::schema::MimeType>>"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_modes: Option<Vec<String>>,
     /// New input JSON Schema, or `Some(None)` to remove it.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<serde_json::Value>"))]
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::model::user::double_option")]
     pub input_schema: Option<Option<serde_json::Value>>,
     /// New output JSON Schema, or `Some(None)` to remove it.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<serde_json::Value>"))]
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::model::user::double_option")]
     pub output_schema: Option<Option<serde_json::Value>>,
     /// New conversation starters (replace the list).
+    #[cfg_attr(feature = "schema", schemars(length(max = super::MAX_CONVERSATION_STARTERS), inner(length(min = 1, max = super::MAX_CONVERSATION_STARTER_LEN))))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_starters: Option<Vec<String>>,
     /// New model settings, or `Some(None)` to remove them.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<ModelSettings>"))]
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::model::user::double_option")]
     pub model: Option<Option<ModelSettings>>,
     /// New category, or `Some(None)` to remove it.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>", pattern(crate::schema::tag_pattern())))]
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::model::user::double_option")]
     pub category: Option<Option<String>>,
     /// New tags (replace the list).
+    #[cfg_attr(feature = "schema", schemars(length(max = super::MAX_TAGS), inner(pattern(crate::schema::tag_pattern()))))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// New icon URL, or `Some(None)` to remove it.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>", length(max = super::MAX_URL_LEN)))]
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::model::user::double_option")]
     pub icon_url: Option<Option<String>>,
     /// New documentation URL, or `Some(None)` to remove it.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>", length(max = super::MAX_URL_LEN)))]
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::model::user::double_option")]
     pub documentation_url: Option<Option<String>>,
 }
@@ -111,6 +129,7 @@ impl DraftPatch {
 
 /// The owner's view of an agent and its draft (`GET …/draft`): the agent's
 /// metadata and the draft's definition fields side by side.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentDraftView {
     /// The agent's id.
@@ -137,6 +156,7 @@ pub struct AgentDraftView {
 }
 
 /// One of the caller's agents in [`AgentsService::my_agents`] (`GET /v1/me/agents`).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyAgent {
     /// The agent's id.
@@ -161,6 +181,7 @@ pub struct MyAgent {
 
 /// A definition as shown to a reader: `system_prompt` is present only for the
 /// owner and admins (and omitted from JSON otherwise).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DefinitionView {
     /// Display name.
@@ -175,8 +196,10 @@ pub struct DefinitionView {
     /// Capabilities.
     pub skills: Vec<Skill>,
     /// Accepted MIME types.
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<crate::schema::MimeType>"))]
     pub input_modes: Vec<String>,
     /// Produced MIME types.
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<crate::schema::MimeType>"))]
     pub output_modes: Vec<String>,
     /// JSON Schema of the input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -227,6 +250,7 @@ impl DefinitionView {
 }
 
 /// One published, immutable version (`GET …/versions`, `…/versions/{version}`).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VersionView {
     /// The agent's id.
@@ -247,15 +271,18 @@ pub struct VersionView {
 }
 
 /// Request of [`AgentsService::preview`].
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreviewRequest {
     /// The sample user input (≤ 32000 characters). When absent or blank, the
     /// first conversation starter is used, else [`PLACEHOLDER_INPUT`].
+    #[cfg_attr(feature = "schema", schemars(length(max = super::MAX_PREVIEW_INPUT_LEN)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,
 }
 
 /// What a draft would look like and send (`POST …/preview`).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Preview {
     /// The A2A card the draft would have once published (version `draft`).
@@ -271,6 +298,7 @@ pub struct Preview {
 }
 
 /// Request of [`AgentsService::publish`] (`POST …/versions`).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublishRequest {
     /// Semantic version, strictly greater than the latest published one
@@ -278,11 +306,13 @@ pub struct PublishRequest {
     /// metadata (`+…`) is refused.
     pub version: String,
     /// Release notes, ≤ 2000 characters.
+    #[cfg_attr(feature = "schema", schemars(length(max = super::MAX_CHANGELOG_LEN)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changelog: Option<String>,
 }
 
 /// Request of [`AgentsService::set_status`] (`PATCH /v1/agents/{owner}/{slug}`).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusChange {
     /// `listed`, `unlisted` or `deprecated` (`draft` and `deleted` are refused
@@ -290,6 +320,7 @@ pub struct StatusChange {
     pub status: AgentStatus,
     /// Message shown with the status (≤ 500 characters, one line); absent or
     /// blank clears it.
+    #[cfg_attr(feature = "schema", schemars(length(max = super::MAX_STATUS_MESSAGE_LEN)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_message: Option<String>,
 }

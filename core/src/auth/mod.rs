@@ -61,8 +61,12 @@
 //! during an attack can still regain access with a password reset.
 //!
 //! The client key is [`ClientInfo::client_key`](crate::ClientInfo::client_key) (the HTTP adapter passes the
-//! IP, a host may pass a device cookie), falling back to the IP; callers that
-//! pass neither share one key. An email without an account is throttled like
+//! IP, a host may pass a device cookie), falling back to the IP; an address
+//! counts by its [`ip_bucket`] (IPv6 clients by their /64). A caller that
+//! passes neither has no client key: only the account-wide counter applies
+//! to it and it is never "known", so keyless callers are never folded into
+//! one shared key whose single successful login would exempt them all
+//! (fail-closed). An email without an account is throttled like
 //! a real account (under a hash of the email), so `rate_limited` answers do
 //! not reveal which accounts exist. Password-reset and verification messages
 //! are capped per account per window
@@ -118,6 +122,9 @@ mod throttle;
 mod tokens;
 mod validate;
 
+pub use throttle::ip_bucket;
+pub use validate::{MAX_AVATAR_URL_LEN, MAX_BIO_LEN, MAX_DISPLAY_NAME_LEN, MAX_EMAIL_LEN, MAX_HANDLE_LEN};
+
 /// Accounts, sessions, tokens, password reset, email verification, profiles.
 ///
 /// Cheap to clone, `Send + Sync`. See the [module documentation](self) for
@@ -134,16 +141,21 @@ impl std::fmt::Debug for AuthService {
 }
 
 /// `POST /v1/auth/register`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisterRequest {
     /// Email address; stored trimmed and lower-cased, unique case-insensitively.
+    #[cfg_attr(feature = "schema", schemars(email, length(max = MAX_EMAIL_LEN)))]
     pub email: String,
     /// Password: 8 to 128 characters, not a common password.
+    #[cfg_attr(feature = "schema", schemars(length(min = crate::PasswordPolicy::default().min_len, max = crate::PasswordPolicy::default().max_len)))]
     pub password: String,
     /// Handle (`^[a-z0-9][a-z0-9-]{1,30}$`, lower-cased); derived from the email when absent.
+    #[cfg_attr(feature = "schema", schemars(pattern(crate::schema::handle_pattern())))]
     #[serde(default)]
     pub handle: Option<String>,
     /// Display name, at most 100 characters.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_DISPLAY_NAME_LEN)))]
     #[serde(default)]
     pub display_name: Option<String>,
 }
@@ -160,6 +172,7 @@ impl std::fmt::Debug for RegisterRequest {
 }
 
 /// The answer to a registration: the new profile and the first session's tokens.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registered {
     /// The new account.
@@ -169,6 +182,7 @@ pub struct Registered {
 }
 
 /// `POST /v1/auth/login`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginRequest {
     /// Email address (any case, surrounding spaces ignored).
@@ -187,6 +201,7 @@ impl std::fmt::Debug for LoginRequest {
 ///
 /// Only `external_id` identifies the user; the other fields are used once,
 /// when agentmart first sees the id and creates the account.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExternalIdentity {
     /// The host's stable id for the user (1 to 256 bytes), unique.
@@ -203,6 +218,7 @@ pub struct ExternalIdentity {
 }
 
 /// `PATCH /v1/admin/users/{id}`: fields left `None` do not change.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminUserUpdate {
     /// Disable (ending every session) or enable the user.

@@ -35,8 +35,8 @@ pub use crate::ranking::{damped_rating, trending_increment};
 pub use ratings::{MAX_REVIEW_BODY, MAX_REVIEW_TITLE};
 pub use types::*;
 pub use usage::{
-    DEFAULT_USAGE_EVENT, MAX_USAGE_UNITS, USAGE_DEFAULT_DAYS, USAGE_MAX_AGE_DAYS, USAGE_MAX_FUTURE_MINUTES,
-    USAGE_MAX_RANGE_DAYS,
+    DEFAULT_USAGE_EVENT, MAX_USAGE_EVENT_LEN, MAX_USAGE_UNITS, USAGE_DEFAULT_DAYS, USAGE_MAX_AGE_DAYS,
+    USAGE_MAX_FUTURE_MINUTES, USAGE_MAX_RANGE_DAYS,
 };
 
 /// Listing, search, detail, installs, ratings, reviews and usage.

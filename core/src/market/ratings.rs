@@ -10,7 +10,7 @@ use super::{ListReviews, MarketService, RateRequest, ReviewView, agent_target, r
 use crate::common::page_limit;
 use crate::error::{Error, FieldError, Result};
 use crate::ids::{AgentId, ReviewId, UserId};
-use crate::model::{AgentRef, AgentStatus, Page, Principal, Review, actions};
+use crate::model::{AgentRef, AgentStatus, MAX_STARS, MIN_STARS, Page, Principal, Review, actions};
 use crate::storage::{ReviewKey, ReviewSort};
 
 /// Longest review title, in characters.
@@ -49,8 +49,9 @@ impl MarketService {
     pub async fn rate(&self, principal: &Principal, agent: &AgentRef, request: RateRequest) -> Result<ReviewView> {
         let me = self.inner.active_user(principal).await?;
         let mut errors = Vec::new();
-        if !(1..=5).contains(&request.stars) {
-            errors.push(FieldError::new("stars", "out_of_range", "stars must be between 1 and 5"));
+        if !(MIN_STARS..=MAX_STARS).contains(&request.stars) {
+            let message = format!("stars must be between {MIN_STARS} and {MAX_STARS}");
+            errors.push(FieldError::new("stars", "out_of_range", message));
         }
         let title = optional_text("title", request.title, MAX_REVIEW_TITLE, &mut errors);
         let body = optional_text("body", request.body, MAX_REVIEW_BODY, &mut errors);

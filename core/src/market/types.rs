@@ -11,6 +11,7 @@ use crate::storage::{CatalogSort, ReviewSort};
 pub const DELETED_OWNER: &str = "[deleted]";
 
 /// A marketplace list or search request (`GET /v1/agents`).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ListAgents {
@@ -31,12 +32,14 @@ pub struct ListAgents {
     /// `relevance` needs `q`.
     pub sort: Option<CatalogSort>,
     /// Page size, default 20, at most 100.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1, max = crate::model::MAX_PAGE_SIZE)))]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page (same sort and filters).
     pub cursor: Option<String>,
 }
 
 /// A rating summary: arithmetic mean of the stars (0 when unrated) and count.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RatingSummary {
     /// Mean stars, 0 when unrated.
@@ -46,6 +49,7 @@ pub struct RatingSummary {
 }
 
 /// A rating summary with the 1–5 histogram.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RatingDetail {
     /// Mean stars, 0 when unrated.
@@ -57,6 +61,7 @@ pub struct RatingDetail {
 }
 
 /// One agent in a marketplace list.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentListItem {
     /// Agent id.
@@ -93,6 +98,7 @@ pub struct AgentListItem {
 
 /// The public detail of a published agent (`GET /v1/agents/{owner}/{slug}`).
 /// Never contains the system prompt.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentDetail {
     /// Agent id.
@@ -148,6 +154,7 @@ pub struct AgentDetail {
 }
 
 /// What [`crate::MarketService::install`] takes.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct InstallRequest {
@@ -156,6 +163,7 @@ pub struct InstallRequest {
 }
 
 /// One of the caller's installed agents.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InstalledAgent {
     /// The agent (its latest published version).
@@ -171,6 +179,7 @@ pub struct InstalledAgent {
 }
 
 /// What [`crate::MarketService::install`] did.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InstallResult {
     /// True for a new install (HTTP 201), false when it was already installed (200).
@@ -180,19 +189,24 @@ pub struct InstallResult {
 }
 
 /// What [`crate::MarketService::rate`] takes.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RateRequest {
     /// 1 to 5.
+    #[cfg_attr(feature = "schema", schemars(range(min = crate::model::MIN_STARS, max = crate::model::MAX_STARS)))]
     pub stars: u8,
     /// Optional title, at most 120 characters (blank counts as absent).
+    #[cfg_attr(feature = "schema", schemars(length(max = super::MAX_REVIEW_TITLE)))]
     #[serde(default)]
     pub title: Option<String>,
     /// Optional text, at most 5000 characters (blank counts as absent).
+    #[cfg_attr(feature = "schema", schemars(length(max = super::MAX_REVIEW_BODY)))]
     #[serde(default)]
     pub body: Option<String>,
 }
 
 /// The author of a review, as shown publicly.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewAuthor {
     /// Handle ([`DELETED_OWNER`] when the account is gone).
@@ -202,6 +216,7 @@ pub struct ReviewAuthor {
 }
 
 /// A review as shown publicly.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewView {
     /// Review id.
@@ -209,6 +224,7 @@ pub struct ReviewView {
     /// Author.
     pub user: ReviewAuthor,
     /// 1 to 5.
+    #[cfg_attr(feature = "schema", schemars(range(min = crate::model::MIN_STARS, max = crate::model::MAX_STARS)))]
     pub stars: u8,
     /// Title.
     pub title: Option<String>,
@@ -223,30 +239,37 @@ pub struct ReviewView {
 }
 
 /// What [`crate::MarketService::reviews`] takes.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ListReviews {
     /// `newest` (default) or `stars`.
     pub sort: Option<ReviewSort>,
     /// Page size, default 20, at most 100.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1, max = crate::model::MAX_PAGE_SIZE)))]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page (same sort).
     pub cursor: Option<String>,
 }
 
 /// What [`crate::MarketService::record_usage`] takes.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UsageRequest {
     /// Event name, `^[a-z0-9][a-z0-9._-]{0,63}$`; default `run`.
+    #[cfg_attr(feature = "schema", schemars(pattern(crate::schema::usage_event_pattern())))]
     pub event: Option<String>,
     /// Units consumed (e.g. tokens), at most 10^12; default 0.
+    #[cfg_attr(feature = "schema", schemars(range(max = super::MAX_USAGE_UNITS)))]
     pub units: Option<u64>,
     /// When it happened; default now. At most 5 minutes ahead, at most 90 days ago.
+    #[cfg_attr(feature = "schema", schemars(pattern(crate::schema::RFC3339_PATTERN)))]
     pub occurred_at: Option<DateTime<Utc>>,
 }
 
 /// What [`crate::MarketService::usage`] takes. Dates are UTC days, both inclusive.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UsageQuery {
@@ -257,11 +280,13 @@ pub struct UsageQuery {
 }
 
 /// What [`crate::AdminService::moderate_agent`] takes.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Moderation {
     /// `listed`, `unlisted`, `deprecated` or `deleted`.
     pub status: AgentStatus,
     /// Message shown with the status, at most 500 characters.
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::agents::MAX_STATUS_MESSAGE_LEN)))]
     #[serde(default)]
     pub status_message: Option<String>,
 }

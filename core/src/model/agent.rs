@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{AgentId, UserId};
 
 /// Lifecycle state of an agent.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentStatus {
@@ -65,32 +66,42 @@ impl std::str::FromStr for AgentStatus {
 }
 
 /// One capability of an agent (an A2A skill).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Skill {
     /// Identifier, unique within the agent: `^[a-z0-9][a-z0-9_-]{0,63}$`.
+    #[cfg_attr(feature = "schema", schemars(pattern(crate::schema::skill_id_pattern())))]
     pub id: String,
     /// Display name, 1–100 characters.
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = crate::agents::MAX_NAME_LEN)))]
     pub name: String,
     /// What the skill does, ≤ 1000 characters.
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::agents::MAX_SKILL_DESCRIPTION_LEN)))]
     #[serde(default)]
     pub description: String,
     /// Keywords, ≤ 10, each ≤ 32 characters.
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::agents::MAX_SKILL_TAGS), inner(length(min = 1, max = crate::agents::MAX_SKILL_TAG_LEN))))]
     #[serde(default)]
     pub tags: Vec<String>,
     /// Example prompts, ≤ 10, each ≤ 500 characters.
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::agents::MAX_SKILL_EXAMPLES), inner(length(min = 1, max = crate::agents::MAX_SKILL_EXAMPLE_LEN))))]
     #[serde(default)]
     pub examples: Vec<String>,
 }
 
 /// Model settings of an agent.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ModelSettings {
     /// Model name, 1–100 characters, e.g. `gpt-4o-mini`.
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = crate::agents::MAX_NAME_LEN)))]
     pub name: String,
     /// Sampling temperature, 0.0–2.0.
+    #[cfg_attr(feature = "schema", schemars(range(min = 0.0, max = crate::agents::MAX_TEMPERATURE)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
     /// Maximum output tokens, 1–1,000,000.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1, max = crate::agents::MAX_MAX_TOKENS)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u32>,
 }
@@ -98,26 +109,34 @@ pub struct ModelSettings {
 /// Everything a user writes about an agent. Drafts and versions both hold one.
 ///
 /// Limits are enforced by [`crate::agents::validate_definition`]; see API.md.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct AgentDefinition {
     /// Display name, 1–100 characters.
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = crate::agents::MAX_NAME_LEN)))]
     pub name: String,
     /// One-line pitch, ≤ 100 characters.
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::agents::MAX_TAGLINE_LEN)))]
     #[serde(default)]
     pub tagline: String,
     /// Long description, ≤ 2000 characters.
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::agents::MAX_DESCRIPTION_LEN)))]
     #[serde(default)]
     pub description: String,
     /// The system prompt, 1–32000 characters. Never shown publicly.
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::agents::MAX_SYSTEM_PROMPT_LEN)))]
     #[serde(default)]
     pub system_prompt: String,
     /// Capabilities, ≤ 32.
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::agents::MAX_SKILLS)))]
     #[serde(default)]
     pub skills: Vec<Skill>,
     /// Accepted MIME types (allow-list), ≥ 1.
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<crate::schema::MimeType>"))]
     #[serde(default)]
     pub input_modes: Vec<String>,
     /// Produced MIME types (allow-list), ≥ 1.
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<crate::schema::MimeType>"))]
     #[serde(default)]
     pub output_modes: Vec<String>,
     /// JSON Schema of the input; required when `input_modes` has `application/json`.
@@ -127,26 +146,32 @@ pub struct AgentDefinition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_schema: Option<serde_json::Value>,
     /// Suggested first messages, ≤ 6.
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::agents::MAX_CONVERSATION_STARTERS), inner(length(min = 1, max = crate::agents::MAX_CONVERSATION_STARTER_LEN))))]
     #[serde(default)]
     pub conversation_starters: Vec<String>,
     /// Model settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelSettings>,
     /// Category (lower-case slug), optional.
+    #[cfg_attr(feature = "schema", schemars(pattern(crate::schema::tag_pattern())))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
     /// Tags, ≤ 10, lower-case.
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::agents::MAX_TAGS), inner(pattern(crate::schema::tag_pattern()))))]
     #[serde(default)]
     pub tags: Vec<String>,
     /// Icon URL (http/https).
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::agents::MAX_URL_LEN)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon_url: Option<String>,
     /// Documentation URL (http/https).
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::agents::MAX_URL_LEN)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub documentation_url: Option<String>,
 }
 
 /// An agent's metadata (without its draft or versions).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agent {
     /// Stable id.
@@ -169,6 +194,25 @@ pub struct Agent {
     pub published_at: Option<DateTime<Utc>>,
 }
 
+impl Agent {
+    /// Applies a successful publish of `version` to the agent's metadata: the
+    /// latest version and last change become the version's, `published_at` is
+    /// set on the first publish only, and a draft becomes listed (any other
+    /// status is the owner's choice and is kept).
+    ///
+    /// Every backend calls this inside its publish transaction, after
+    /// [`PublishVersion::check`](crate::storage::PublishVersion::check) passed,
+    /// so the transition is written once.
+    pub fn apply_publish(&mut self, version: &AgentVersion) {
+        self.latest_version = Some(version.version.clone());
+        self.updated_at = version.published_at;
+        self.published_at.get_or_insert(version.published_at);
+        if self.status == AgentStatus::Draft {
+            self.status = AgentStatus::Listed;
+        }
+    }
+}
+
 /// The owner's editable draft of an agent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Draft {
@@ -181,6 +225,7 @@ pub struct Draft {
 }
 
 /// One published, immutable version.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentVersion {
     /// Which agent.
@@ -241,6 +286,7 @@ impl AgentStats {
 }
 
 /// Addresses an agent by its public path `owner/slug` (owner is the handle).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AgentRef {
     /// The owner's handle.

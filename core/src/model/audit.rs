@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{AuditId, UserId};
 
 /// One audit record.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {
     /// Time-ordered id.
@@ -73,6 +74,7 @@ impl AuditRecord {
 }
 
 /// Filters of an audit query. All given filters must match.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditFilter {
     /// Only records by this actor.

@@ -8,6 +8,11 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{AgentId, ReviewId, UserId};
 use crate::model::{Agent, AgentDefinition, AgentStats};
 
+/// Fewest stars of a rating.
+pub const MIN_STARS: u8 = 1;
+/// Most stars of a rating (the histograms have this many slots).
+pub const MAX_STARS: u8 = 5;
+
 /// What the store returns for a published agent in lists and search.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CatalogEntry {
@@ -61,6 +66,7 @@ pub struct Review {
 }
 
 /// One recorded usage event.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageEvent {
     /// Used agent.
@@ -76,6 +82,7 @@ pub struct UsageEvent {
 }
 
 /// Usage of one agent on one UTC day.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DailyUsage {
     /// The UTC day.

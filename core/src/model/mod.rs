@@ -6,19 +6,23 @@
 pub mod agent;
 pub mod audit;
 pub mod market;
+pub mod names;
 pub mod session;
 pub mod user;
 
 pub use agent::*;
 pub use audit::*;
 pub use market::*;
+pub use names::*;
 pub use session::*;
 pub use user::*;
 
 use serde::{Deserialize, Serialize};
 
 /// One page of a list, with the opaque cursor of the next page.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", schemars(rename = "{T}Page"))]
 pub struct Page<T> {
     /// The items of this page, in the requested order.
     pub items: Vec<T>,
@@ -38,6 +42,7 @@ impl<T> Page<T> {
 /// All fields are optional and supplied by the host (the HTTP adapter fills
 /// them from the request). `client_key` scopes login throttling: failures from
 /// one client key do not slow down the account owner on another.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientInfo {
     /// The client's IP address, as text.
@@ -57,9 +62,11 @@ impl ClientInfo {
 }
 
 /// Limit and cursor of a list request.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageRequest {
     /// Page size, default 20, at most 100.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1, max = crate::model::MAX_PAGE_SIZE)))]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -46,6 +46,7 @@ impl Session {
 }
 
 /// A session as its owner sees it (`GET /v1/auth/sessions`).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
     /// Session id.
@@ -63,6 +64,7 @@ pub struct SessionInfo {
 }
 
 /// Access and refresh token pair (`tokens` in API.md).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenPair {
     /// The JWT access token.
@@ -92,6 +94,7 @@ impl std::fmt::Debug for TokenPair {
 /// tokens) or, for hosts with their own login, from
 /// [`crate::AuthService::principal_for_external`] /
 /// [`crate::AuthService::principal_for_user`].
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
     /// The acting user.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::UserId;
 
 /// What a user may do beyond their own resources.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -91,6 +92,7 @@ impl UserRecord {
 }
 
 /// A user's own view of their account (`GET /v1/me`).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
     /// The user's id.
@@ -114,17 +116,22 @@ pub struct Profile {
 }
 
 /// Changes to a profile; `None` leaves a field as it is, `Some(None)` clears an optional field.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfilePatch {
     /// New handle.
+    #[cfg_attr(feature = "schema", schemars(pattern(crate::schema::handle_pattern())))]
     pub handle: Option<String>,
     /// New display name, or `Some(None)` to clear it.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>", length(max = crate::auth::MAX_DISPLAY_NAME_LEN)))]
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::model::user::double_option")]
     pub display_name: Option<Option<String>>,
     /// New bio, or `Some(None)` to clear it.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>", length(max = crate::auth::MAX_BIO_LEN)))]
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::model::user::double_option")]
     pub bio: Option<Option<String>>,
     /// New avatar URL, or `Some(None)` to clear it.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>", length(max = crate::auth::MAX_AVATAR_URL_LEN)))]
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::model::user::double_option")]
     pub avatar_url: Option<Option<String>>,
 }

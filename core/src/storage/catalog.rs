@@ -8,6 +8,7 @@ use crate::model::CatalogEntry;
 
 /// Orders of the marketplace list. Within every order, deprecated agents come
 /// after all others, and ties are broken by agent id ascending.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum CatalogSort {

@@ -7,6 +7,7 @@ use crate::ids::{AgentId, ReviewId, UserId};
 use crate::model::{AuditRecord, Review};
 
 /// Orders of an agent's reviews.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewSort {

@@ -1,0 +1,187 @@
+// agentmart console: the status region (outcomes of actions, problem
+// documents) and form wiring (field errors beside their fields).
+//
+// The status region is fixed to the viewport (see `.status` in console.css),
+// so an outcome is in view wherever the control that caused it sits on a
+// long page. It is a live region: `role=status` for confirmations (which
+// fade after a while), `role=alert` for errors (which stay until dismissed
+// or until the next action).
+
+import { ApiError } from "./api.js";
+import { button, clear, h, prose } from "./dom.js";
+
+const statusEl = () => document.getElementById("status");
+
+/** How long a confirmation stays (errors stay until dismissed). */
+const CONFIRMATION_MS = 8000;
+let fadeTimer = 0;
+
+/** Shows `title` (and `detailLines`: text or nodes) in the status region. */
+export function showStatus(kind, title, detailLines = []) {
+  const el = statusEl();
+  clearTimeout(fadeTimer);
+  el.className = `status ${kind}`;
+  el.setAttribute("role", kind === "error" ? "alert" : "status");
+  const body = h("div", { class: "status-body" }, h("div", { class: "status-title" }, title));
+  for (const line of detailLines) if (line) body.append(line instanceof Node ? line : h("div", {}, line));
+  clear(el).append(body, button("Dismiss", hideStatus, "link"));
+  el.hidden = false;
+  if (kind === "ok") fadeTimer = setTimeout(hideStatus, CONFIRMATION_MS);
+}
+
+export function hideStatus() {
+  const el = statusEl();
+  clearTimeout(fadeTimer);
+  el.hidden = true;
+  clear(el);
+}
+
+export function notify(message) {
+  showStatus("ok", message);
+}
+
+/** The problem's diagnostic facts (code, status, request id), for a collapsed "Details". */
+function details(err) {
+  const p = err.problem || {};
+  const facts = [["Code", err.code]];
+  if (err.status) facts.push(["HTTP status", String(err.status)]);
+  if (p.request_id) facts.push(["Request id", p.request_id]);
+  return h("details", { class: "small muted" }, h("summary", {}, "Details"),
+    h("dl", {}, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, h("code", {}, v))])));
+}
+
+/**
+ * Shows an error in the status region: the problem's title and a plain
+ * sentence, its code, status and request id under a collapsed "Details", and
+ * any field errors that have no field on screen, one per line.
+ */
+export function showError(err, unplaced = []) {
+  if (!(err instanceof ApiError)) {
+    showStatus("error", "Something went wrong", [h("p", {}, prose(String(err && err.message ? err.message : err)))]);
+    return;
+  }
+  const p = err.problem || {};
+  const extra = [];
+  // A detail that only repeats the title ("Email already registered" / "email
+  // already registered") says nothing new.
+  const sameAsTitle = String(p.detail || "").toLowerCase() === String(p.title || "").toLowerCase();
+  if (p.detail && !sameAsTitle) extra.push(h("p", {}, prose(p.detail)));
+  if (unplaced.length) extra.push(h("ul", {}, unplaced.map((e) => h("li", {}, prose(`${e.field}: ${cleanMessage(e)}`)))));
+  if (err.code !== "network" && err.code !== "client_validation") extra.push(details(err));
+  showStatus("error", p.title || "Request failed", extra);
+}
+
+/** Clears the field errors of a form. */
+export function clearFieldErrors(form) {
+  for (const el of form.querySelectorAll(".field-error")) clear(el);
+  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+}
+
+/** The conflict codes that belong to one field (409 answers carry no `errors[]`). */
+const CONFLICT_FIELDS = { email_taken: "email", handle_taken: "handle", slug_taken: "slug", version_exists: "version" };
+
+/** The field errors of a problem: its `errors[]`, or the one field a conflict is about. */
+export function problemFieldErrors(err) {
+  if (!(err instanceof ApiError)) return [];
+  const p = err.problem || {};
+  if (Array.isArray(p.errors) && p.errors.length) return p.errors;
+  const conflicted = CONFLICT_FIELDS[err.code];
+  return conflicted ? [{ field: conflicted, code: err.code, message: p.detail || p.title || "already taken" }] : [];
+}
+
+/** A field error's message without the field's path repeated in front of it. */
+function cleanMessage(e) {
+  let message = String(e.message || e.code || "");
+  const path = String(e.field || "");
+  for (;;) {
+    const before = message;
+    if (path && message.startsWith(`${path}: `)) message = message.slice(path.length + 2);
+    else if (path && message.startsWith(`${path} `)) message = message.slice(path.length + 1);
+    if (message === before) break;
+  }
+  return message;
+}
+
+/** `skills[1].id` under the field `skills`: "Skill 2, id". */
+function subPath(field, base) {
+  const rest = field.slice(base.length).replace(/^\./, "");
+  if (!rest) return "";
+  return rest.replace(/^\[(\d+)\]\.?/, (_, i) => `${Number(i) + 1}${rest.length > _.length ? ", " : ""}`).replaceAll(".", " ").replace(/_/g, " ");
+}
+
+/**
+ * Puts each field error beside its field (`skills[0].id` goes to the field
+ * named `skills`), one per line, marks the control `aria-invalid` and focuses
+ * the first; returns those that have no field in this form.
+ */
+export function placeFieldErrors(form, errors) {
+  const unplaced = [];
+  let first = null;
+  for (const e of errors || []) {
+    const fieldName = String(e.field || "");
+    const base = fieldName.split(/[[.]/)[0];
+    const holder = form.querySelector(`[data-field="${CSS.escape(fieldName)}"]`) ||
+      form.querySelector(`[data-field="${CSS.escape(base)}"]`);
+    if (!holder) {
+      unplaced.push(e);
+      continue;
+    }
+    const slot = holder.querySelector(":scope > .field-error");
+    const exact = holder.dataset.field === fieldName;
+    const where = exact ? "" : subPath(fieldName, base);
+    const label = holder.dataset.field === "skills" && where ? `Skill ${where}: ` : where ? `${where}: ` : "";
+    slot.append(h("span", { class: "error-line" }, prose(`${label}${cleanMessage(e)}`)));
+    const control = holder.querySelector("input, textarea, select");
+    if (control) {
+      control.setAttribute("aria-invalid", "true");
+      first = first || control;
+    }
+  }
+  if (first) first.focus();
+  return unplaced;
+}
+
+/** Thrown by an action whose failure is already shown: `onSubmit` adds nothing. */
+export class Handled extends Error {}
+
+/** Keeps the keyboard where the user was: focus that fell to the page body goes back to `el`. */
+function keepFocus(el) {
+  const active = document.activeElement;
+  if ((!active || active === document.body) && el && el.isConnected) el.focus();
+}
+
+/**
+ * Wires a form: on submit, clears old errors, runs `action` (one at a time:
+ * the submit button is disabled while it runs), and shows a failure in the
+ * status region with field errors beside their fields.
+ */
+export function onSubmit(form, action) {
+  let running = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (running) return;
+    running = true;
+    clearFieldErrors(form);
+    const submit = form.querySelector("button[type=submit]");
+    if (submit) submit.disabled = true;
+    try {
+      await action(new FormData(form));
+    } catch (err) {
+      if (!(err instanceof Handled)) showError(err, placeFieldErrors(form, problemFieldErrors(err)));
+    } finally {
+      running = false;
+      if (submit) submit.disabled = false;
+      keepFocus(submit);
+    }
+  });
+  return form;
+}
+
+/** Runs an action from a button, showing a failure in the status region. */
+export async function attempt(action) {
+  try {
+    await action();
+  } catch (err) {
+    showError(err);
+  }
+}
