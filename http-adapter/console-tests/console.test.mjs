@@ -724,3 +724,72 @@ test("14.3 errors in plain words: details collapsed, conflicts and field errors 
   await user.context.close();
   await other.context.close();
 });
+
+test("14.5 busy views, one request per click, and Retry after a network error", async () => {
+  // A builder publishes an agent for the others to install.
+  const owner = await newUser();
+  await register(owner.page, "gil14@example.com", "gil14");
+  await newDraft(owner.page, "pending", "Pending bot");
+  await owner.page.getByLabel("Version").fill("1.0.0");
+  await owner.page.getByRole("button", { name: "Publish version" }).click();
+  await assertText(status(owner.page), "Published v1.0.0.");
+  await assertClean(owner);
+  await owner.context.close();
+
+  const user = await newUser();
+  const p = user.page;
+  await register(p, "hal14@example.com", "hal14");
+
+  // A slow list: the view says it is busy, with a visible placeholder, until the data arrives.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const list = (url) => url.pathname === "/v1/agents";
+  await p.getByRole("link", { name: "My installs" }).click();
+  await p.getByRole("heading", { name: "My installs" }).waitFor();
+  await p.route(list, async (r) => { await held; await r.continue(); });
+  await p.getByRole("link", { name: "Marketplace", exact: true }).click();
+  await p.locator("main[aria-busy=true]").waitFor();
+  assert.ok(await p.locator("#view-loading").isVisible(), "a visible placeholder while loading");
+  release();
+  await assertText(p.locator("main"), "Pending bot");
+  await p.locator("main:not([aria-busy])").waitFor();
+  assert.equal(await p.locator("#view-loading").count(), 0);
+  await p.unroute(list);
+
+  // A double-click on Install sends one request; the button says what it is doing.
+  await p.getByRole("link", { name: "Pending bot" }).click();
+  await p.getByRole("button", { name: "Install" }).waitFor();
+  let installs = 0;
+  let letGo;
+  const slow = new Promise((resolve) => { letGo = resolve; });
+  await p.route("**/v1/me/installs/**", async (r) => {
+    if (r.request().method() === "PUT") installs += 1;
+    await slow;
+    await r.continue();
+  });
+  await p.getByRole("button", { name: "Install" }).dblclick();
+  await p.getByRole("button", { name: "Installing…" }).waitFor();
+  assert.equal(await p.getByRole("button", { name: "Installing…" }).isDisabled(), true);
+  letGo();
+  await assertText(status(p), "installed.");
+  assert.equal(installs, 1, "one click, one request");
+  await p.unroute("**/v1/me/installs/**");
+
+  // The network fails once: the error offers Retry, which re-runs the call.
+  let failed = false;
+  await p.route((url) => url.pathname === "/v1/me/installs", (r) => {
+    if (!failed) {
+      failed = true;
+      return r.abort("internetdisconnected");
+    }
+    return r.continue();
+  });
+  await p.getByRole("link", { name: "My installs" }).click();
+  await assertText(status(p), "Network error");
+  user.problems.splice(0); // chromium logs the aborted request itself
+  await status(p).getByRole("button", { name: "Retry" }).click();
+  await p.getByRole("link", { name: "Pending bot" }).waitFor();
+  await p.evaluate(() => { window.__csp = window.__csp.filter((v) => !v.includes("internetdisconnected")); });
+  await assertClean(user);
+  await user.context.close();
+});
