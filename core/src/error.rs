@@ -211,7 +211,7 @@ pub enum Error {
     #[error("payload too large")]
     PayloadTooLarge,
     /// Too many attempts; retry after the given delay.
-    #[error("too many attempts; retry after {} s", .retry_after.as_secs().max(1))]
+    #[error("too many attempts; retry after {} s", retry_after_secs(*.retry_after))]
     RateLimited {
         /// How long the caller should wait before trying again.
         retry_after: Duration,
@@ -289,6 +289,13 @@ impl Error {
         }
     }
 
+    /// For `rate_limited`, the wait in whole seconds as every adapter reports
+    /// it (HTTP `Retry-After`, Node's `retryAfter`, the message): rounded up,
+    /// at least 1, so a client that waits that long is never early.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after().map(retry_after_secs)
+    }
+
     /// A validation error for a single field.
     pub fn invalid(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Validation(vec![FieldError::new(field, code, message)])
@@ -327,6 +334,11 @@ impl From<StorageError> for Error {
     }
 }
 
+/// A wait in whole seconds: rounded up, at least 1 (the `Retry-After` rule).
+pub fn retry_after_secs(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,5 +356,15 @@ mod tests {
         assert!(text.contains("or more field errors"), "{text}");
         let two = vec![FieldError::new("a", "required", "a is required"), FieldError::new("b", "required", "b")];
         assert_eq!(Error::Validation(two).to_string(), "validation failed: a: a is required (and 1 more field error)");
+    }
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds_at_least_one() {
+        for (millis, secs) in [(0, 1), (1, 1), (999, 1), (1000, 1), (1001, 2), (1500, 2), (60_000, 60)] {
+            let err = Error::RateLimited { retry_after: Duration::from_millis(millis) };
+            assert_eq!(err.retry_after_secs(), Some(secs), "{millis} ms");
+            assert_eq!(err.to_string(), format!("too many attempts; retry after {secs} s"));
+        }
+        assert_eq!(Error::PayloadTooLarge.retry_after_secs(), None);
     }
 }

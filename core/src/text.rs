@@ -47,6 +47,22 @@ pub mod weights {
     pub const SKILL: f32 = 2.0;
     /// Weight of a word in the description or a skill's description.
     pub const DESCRIPTION: f32 = 1.0;
+
+    /// The weight of each class of [`searchable_text`](super::searchable_text),
+    /// in its order (name, tagline + tags, skill names + tags, descriptions):
+    /// what SQL full-text engines are given (SQLite's `bm25` column weights,
+    /// PostgreSQL's `ts_rank` labels A to D), so every backend ranks with the
+    /// same numbers as sled's [`index_terms`](super::index_terms).
+    pub const CLASSES: [f32; 4] = [NAME, TAGLINE, SKILL, DESCRIPTION];
+
+    // A class carries one weight, so the fields grouped in it must agree.
+    const _: () = assert!(TAG == TAGLINE && NAME > TAGLINE && TAGLINE > SKILL && SKILL > DESCRIPTION);
+
+    /// [`CLASSES`] scaled so the highest is 1 (PostgreSQL's `ts_rank` takes
+    /// weights in `0..=1`; only their ratios matter for the order).
+    pub fn classes_relative() -> [f32; 4] {
+        CLASSES.map(|w| w / NAME)
+    }
 }
 
 /// Every searchable word of a definition with its summed field weight.
@@ -115,6 +131,12 @@ mod tests {
         assert_eq!(query_terms("a A b"), ["a", "b"]);
         let long = (0..40).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
         assert_eq!(query_terms(&long).len(), MAX_QUERY_TERMS);
+    }
+
+    #[test]
+    fn class_weights_follow_the_field_weights() {
+        assert_eq!(weights::CLASSES, [8.0, 4.0, 2.0, 1.0]);
+        assert_eq!(weights::classes_relative(), [1.0, 0.5, 0.25, 0.125]);
     }
 
     #[test]

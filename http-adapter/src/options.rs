@@ -53,6 +53,14 @@ pub struct HttpOptions {
     /// emailed links lead); when false those paths answer `404 not_found`.
     /// Default true. See [`crate::console`].
     pub console: bool,
+    /// Serve `/v1/auth/*` (register, login, refresh, logout, sessions, password
+    /// and email flows). Default true. A host that brings its own identity (its
+    /// middleware inserts a `Principal`, see the crate docs) sets it to false:
+    /// those paths then answer `404 not_found`, so nobody can create an
+    /// agentmart password or session beside the host's login. Every other route
+    /// keeps working for host principals (and for bearer tokens the host issues
+    /// through core). The web console needs these routes to log in.
+    pub auth_routes: bool,
 }
 
 impl std::fmt::Debug for HttpOptions {
@@ -66,6 +74,7 @@ impl std::fmt::Debug for HttpOptions {
             .field("hsts_max_age", &self.hsts_max_age)
             .field("metrics", &self.metrics)
             .field("console", &self.console)
+            .field("auth_routes", &self.auth_routes)
             .finish_non_exhaustive()
     }
 }
@@ -84,6 +93,7 @@ impl Default for HttpOptions {
             hsts_max_age: None,
             metrics: true,
             console: true,
+            auth_routes: true,
         }
     }
 }

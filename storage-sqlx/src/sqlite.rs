@@ -7,5 +7,5 @@ pub(crate) const PG: bool = false;
 
 // Deliberate: the same operations compiled once per database.
 #[allow(clippy::duplicate_mod)]
-#[path = "ops.rs"]
+#[path = "ops/mod.rs"]
 pub(crate) mod ops;

@@ -24,7 +24,7 @@
 use std::collections::HashSet;
 
 use crate::error::{FieldError, MAX_FIELD_ERRORS};
-use crate::model::{AgentDefinition, ModelSettings, Skill};
+use crate::model::{AgentDefinition, ModelSettings, Skill, Slug};
 
 /// Longest display name (also of a skill and of a model name).
 pub const MAX_NAME_LEN: usize = 100;
@@ -70,8 +70,8 @@ pub const MAX_CHANGELOG_LEN: usize = 2000;
 pub const MAX_STATUS_MESSAGE_LEN: usize = 500;
 /// Longest preview input.
 pub const MAX_PREVIEW_INPUT_LEN: usize = 32_000;
-/// Longest slug (`^[a-z0-9][a-z0-9-]{1,62}$`, so 2 to 63 characters).
-pub const MAX_SLUG_LEN: usize = 63;
+/// Longest slug (see [`Slug`]).
+pub use crate::model::MAX_SLUG_LEN;
 
 /// The MIME types an agent may declare in `input_modes` and `output_modes`.
 pub const ALLOWED_MODES: [&str; 11] = [
@@ -152,7 +152,7 @@ fn matches_slug_pattern(s: &str, min_rest: usize, max_rest: usize, underscore: b
 
 /// True for a valid agent slug: `^[a-z0-9][a-z0-9-]{1,62}$`.
 pub fn is_valid_slug(slug: &str) -> bool {
-    matches_slug_pattern(slug, 1, MAX_SLUG_LEN - 1, false)
+    Slug::is_valid(slug)
 }
 
 /// True for a valid skill id: `^[a-z0-9][a-z0-9_-]{0,63}$`.
@@ -165,19 +165,9 @@ pub fn is_valid_tag(tag: &str) -> bool {
     matches_slug_pattern(tag, 0, MAX_TAG_LEN - 1, false)
 }
 
-/// Errors of a slug (empty when valid).
+/// Errors of a slug (empty when valid): the rules of [`Slug`].
 pub fn validate_slug(slug: &str) -> Vec<FieldError> {
-    let mut errors = Errors::default();
-    if slug.is_empty() {
-        errors.push("slug", "required", "slug must not be empty");
-    } else if !is_valid_slug(slug) {
-        errors.push(
-            "slug",
-            "invalid_format",
-            "slug must be 2 to 63 characters of lower-case letters, digits and hyphens, starting with a letter or digit",
-        );
-    }
-    errors.0
+    Slug::parse_field("slug", slug).err().unwrap_or_default()
 }
 
 /// True for an absolute `http` or `https` URL with a host and no whitespace or control characters.

@@ -242,26 +242,22 @@ impl Jwt {
         Ok(claims)
     }
 
-    /// The claims of a token whose signature (by the key its `kid` names, or
-    /// any key), algorithm, `iss` and `aud` check out; times are not checked.
+    /// The claims of a token whose signature, algorithm, `iss` and `aud` check
+    /// out; times are not checked. A token that names a `kid` is checked only
+    /// with the key of that id, and refused when no configured key has it —
+    /// with a single key too (RFC 8725 §3.10: an unknown `kid` is an error, not
+    /// a hint). A token without `kid` (issued before ids were configured) is
+    /// tried against each key.
     fn verify_signature(&self, token: &str) -> Result<AccessClaims> {
-        let claims = match self.keys.as_slice() {
-            [only] => self.decode_with(token, &only.key)?,
-            keys => {
-                let header = jsonwebtoken::decode_header(token).map_err(|_| Error::TokenInvalid)?;
-                match header.kid {
-                    Some(kid) => {
-                        let key =
-                            keys.iter().find(|k| k.kid.as_deref() == Some(kid.as_str())).ok_or(Error::TokenInvalid)?;
-                        self.decode_with(token, &key.key)?
-                    }
-                    None => {
-                        keys.iter().find_map(|k| self.decode_with(token, &k.key).ok()).ok_or(Error::TokenInvalid)?
-                    }
-                }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| Error::TokenInvalid)?;
+        match header.kid {
+            Some(kid) => {
+                let key =
+                    self.keys.iter().find(|k| k.kid.as_deref() == Some(kid.as_str())).ok_or(Error::TokenInvalid)?;
+                self.decode_with(token, &key.key)
             }
-        };
-        Ok(claims)
+            None => self.keys.iter().find_map(|k| self.decode_with(token, &k.key).ok()).ok_or(Error::TokenInvalid),
+        }
     }
 
     fn decode_with(&self, token: &str, key: &DecodingKey) -> Result<AccessClaims> {
@@ -364,6 +360,32 @@ mod tests {
         let token =
             other.sign(UserId::new(), SessionId::new(), Role::User, now(), chrono::Duration::minutes(5)).unwrap();
         assert!(matches!(jwt.verify(&token, now() + chrono::Duration::hours(1)), Err(Error::TokenInvalid)));
+    }
+
+    #[test]
+    fn an_unknown_kid_is_refused_even_with_a_single_key() {
+        let secret = vec![7u8; 32];
+        let (user, session) = (UserId::new(), SessionId::new());
+        let sign = |kid: Option<&str>| {
+            let mut key = JwtKey::hs256(secret.clone());
+            if let Some(kid) = kid {
+                key = key.with_kid(kid);
+            }
+            let cfg = JwtConfig { signing: key, ..hs_config(&secret) };
+            Jwt::new(&cfg).unwrap().sign(user, session, Role::User, now(), chrono::Duration::minutes(5)).unwrap()
+        };
+        // One key with id "k1": its own tokens verify, a token naming another id does not,
+        // though the signature itself is right.
+        let cfg = JwtConfig { signing: JwtKey::hs256(secret.clone()).with_kid("k1"), ..hs_config(&secret) };
+        let jwt = Jwt::new(&cfg).unwrap();
+        assert!(jwt.verify(&sign(Some("k1")), now()).is_ok());
+        assert!(matches!(jwt.verify(&sign(Some("k2")), now()), Err(Error::TokenInvalid)));
+        // A token without a kid (issued before ids were set) is still tried.
+        assert!(jwt.verify(&sign(None), now()).is_ok());
+        // One key without an id: a token naming any id is refused.
+        let jwt = Jwt::new(&hs_config(&secret)).unwrap();
+        assert!(jwt.verify(&sign(None), now()).is_ok());
+        assert!(matches!(jwt.verify(&sign(Some("k1")), now()), Err(Error::TokenInvalid)));
     }
 
     #[test]

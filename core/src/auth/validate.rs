@@ -2,13 +2,13 @@
 //! Checks append to a list of [`FieldError`]s so one answer names every
 //! failing field.
 
-use email_address::{EmailAddress, Options};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{FieldError, Result};
+use crate::model::{Email, Handle};
 
-/// Longest email address (RFC 5321 path limit), in bytes.
-pub const MAX_EMAIL_LEN: usize = 254;
+/// Longest email address (RFC 5321 path limit), in bytes (see [`Email`]).
+pub use crate::model::MAX_EMAIL_LEN;
 /// Longest display name, in characters.
 pub const MAX_DISPLAY_NAME_LEN: usize = 100;
 /// Longest bio, in characters.
@@ -17,53 +17,37 @@ pub const MAX_BIO_LEN: usize = 1000;
 pub const MAX_AVATAR_URL_LEN: usize = 2048;
 /// Longest external (bring-your-own-identity) id, in bytes.
 pub(crate) const MAX_EXTERNAL_ID_LEN: usize = 256;
-/// Longest handle (`^[a-z0-9][a-z0-9-]{1,30}$`).
-pub const MAX_HANDLE_LEN: usize = 31;
+/// Longest handle (see [`Handle`]).
+pub use crate::model::MAX_HANDLE_LEN;
 /// Longest derived handle base, leaving room for a `-xxxx` suffix.
 const MAX_HANDLE_BASE_LEN: usize = 24;
 
 /// The stored form of an email: trimmed, Unicode NFC, lower-cased.
 pub(crate) fn normalize_email(raw: &str) -> String {
-    raw.trim().nfc().collect::<String>().to_lowercase()
+    Email::normalize(raw)
 }
 
-/// Checks a normalised email.
+/// Checks a normalised email (the rules of [`Email`]).
 pub(crate) fn check_email(field: &str, email: &str, errors: &mut Vec<FieldError>) {
-    if email.is_empty() {
-        errors.push(FieldError::new(field, "required", "an email address is required"));
-    } else if email.len() > MAX_EMAIL_LEN {
-        errors.push(FieldError::new(field, "too_long", format!("at most {MAX_EMAIL_LEN} bytes")));
-    } else if EmailAddress::parse_with_options(
-        email,
-        Options::default().without_display_text().without_domain_literal(),
-    )
-    .is_err()
-    {
-        errors.push(FieldError::new(field, "invalid_format", "not a valid email address"));
+    if let Err(found) = Email::parse_field(field, email) {
+        errors.extend(found);
     }
 }
 
 /// The stored form of a handle: trimmed and lower-cased.
 pub(crate) fn normalize_handle(raw: &str) -> String {
-    raw.trim().to_lowercase()
+    Handle::normalize(raw)
 }
 
 /// True for handles matching `^[a-z0-9][a-z0-9-]{1,30}$`.
 pub(crate) fn is_valid_handle(handle: &str) -> bool {
-    let bytes = handle.as_bytes();
-    (2..=MAX_HANDLE_LEN).contains(&bytes.len())
-        && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
-        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+    Handle::is_valid(handle)
 }
 
-/// Checks a normalised handle.
+/// Checks a normalised handle (the rules of [`Handle`]).
 pub(crate) fn check_handle(field: &str, handle: &str, errors: &mut Vec<FieldError>) {
-    if !is_valid_handle(handle) {
-        errors.push(FieldError::new(
-            field,
-            "invalid_format",
-            "2 to 31 characters: lower-case letters, digits and '-', starting with a letter or digit",
-        ));
+    if let Err(found) = Handle::parse_field(field, handle) {
+        errors.extend(found);
     }
 }
 

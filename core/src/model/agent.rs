@@ -194,6 +194,25 @@ pub struct Agent {
     pub published_at: Option<DateTime<Utc>>,
 }
 
+impl Agent {
+    /// Applies a successful publish of `version` to the agent's metadata: the
+    /// latest version and last change become the version's, `published_at` is
+    /// set on the first publish only, and a draft becomes listed (any other
+    /// status is the owner's choice and is kept).
+    ///
+    /// Every backend calls this inside its publish transaction, after
+    /// [`PublishVersion::check`](crate::storage::PublishVersion::check) passed,
+    /// so the transition is written once.
+    pub fn apply_publish(&mut self, version: &AgentVersion) {
+        self.latest_version = Some(version.version.clone());
+        self.updated_at = version.published_at;
+        self.published_at.get_or_insert(version.published_at);
+        if self.status == AgentStatus::Draft {
+            self.status = AgentStatus::Listed;
+        }
+    }
+}
+
 /// The owner's editable draft of an agent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Draft {

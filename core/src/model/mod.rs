@@ -6,12 +6,14 @@
 pub mod agent;
 pub mod audit;
 pub mod market;
+pub mod names;
 pub mod session;
 pub mod user;
 
 pub use agent::*;
 pub use audit::*;
 pub use market::*;
+pub use names::*;
 pub use session::*;
 pub use user::*;
 

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::StorageResult;
+use super::{ConflictKind, StorageError, StorageResult};
 use crate::ids::{AgentId, UserId};
 use crate::model::{Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditRecord, Draft};
 
@@ -16,6 +16,26 @@ pub struct PublishVersion {
     pub expected_latest: Option<semver::Version>,
     /// Written with the version.
     pub audit: AuditRecord,
+}
+
+impl PublishVersion {
+    /// The publish preconditions every backend enforces, in order, against
+    /// the agent as read inside its transaction: `Conflict(AgentDeleted)` for
+    /// a deleted agent, `Conflict(Version)` when `version_exists` (that version
+    /// was published before), `Conflict(StaleVersion)` when the latest version
+    /// is no longer [`expected_latest`](Self::expected_latest).
+    pub fn check(&self, agent: &Agent, version_exists: bool) -> StorageResult<()> {
+        if agent.status == AgentStatus::Deleted {
+            return Err(StorageError::Conflict(ConflictKind::AgentDeleted));
+        }
+        if version_exists {
+            return Err(StorageError::Conflict(ConflictKind::Version));
+        }
+        if agent.latest_version != self.expected_latest {
+            return Err(StorageError::Conflict(ConflictKind::StaleVersion));
+        }
+        Ok(())
+    }
 }
 
 /// Agents, drafts and versions (the builder's side).

@@ -21,6 +21,7 @@ pub(crate) fn whole<T>(items: Vec<T>) -> Page<T> {
 
 /// Every `/v1` route, and `/.well-known/jwks.json`.
 pub(crate) fn v1(state: AppState) -> Router<AppState> {
+    let state_auth_routes = state.options.auth_routes;
     let auth = Router::new()
         .route("/v1/auth/register", post(auth::register))
         .route("/v1/auth/login", post(auth::login))
@@ -37,6 +38,8 @@ pub(crate) fn v1(state: AppState) -> Router<AppState> {
         .route_layer(axum::middleware::from_fn_with_state(state, auth_rate_limit));
 
     let agent = "/v1/agents/{owner}/{slug}";
+    // `HttpOptions::auth_routes = false`: `/v1/auth/*` falls through to the 404 fallback.
+    let auth = if state_auth_routes { auth } else { Router::new() };
     Router::new()
         .merge(auth)
         .route("/.well-known/jwks.json", get(auth::jwks))

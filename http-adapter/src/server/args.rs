@@ -129,6 +129,12 @@ pub(crate) struct ServeArgs {
     #[arg(long)]
     pub(crate) no_console: bool,
 
+    /// Serve `/v1/auth/*` (register, login, sessions...): `true` (the default) or
+    /// `false`, for hosts that bring their own identity.
+    #[arg(long, env = "AGENTMART_AUTH_ROUTES", value_name = "BOOL", action = ArgAction::Set,
+          value_parser = BoolishValueParser::new())]
+    pub(crate) auth_routes: Option<bool>,
+
     /// Private key file (PKCS#8 PEM) for signing access tokens with EdDSA or ES256.
     /// Without key files, `AGENTMART_JWT_SECRET` (HS256, at least 32 bytes) is used,
     /// else a random secret kept in the data directory.

@@ -51,6 +51,7 @@ pub(crate) fn http_options(args: &ServeArgs, file: &FileConfig) -> Result<HttpOp
         options.metrics = metrics;
     }
     options.console = !args.no_console && args.console.or(http.console).unwrap_or(true);
+    options.auth_routes = args.auth_routes.or(http.auth_routes).unwrap_or(true);
     if args.no_limits {
         options.body_limit = None;
         options.request_timeout = None;
@@ -228,6 +229,18 @@ mod tests {
         assert!(options.cors_allowed_origins.is_empty() && options.trusted_proxies.is_empty());
         assert!(options.hsts_max_age.is_none());
         assert!(options.console);
+    }
+
+    #[test]
+    fn auth_routes_follow_the_flag_then_the_file() {
+        let off_in_file = FileConfig {
+            http: super::super::config_file::HttpSection { auth_routes: Some(false), ..Default::default() },
+            ..Default::default()
+        };
+        assert!(http_options(&serve_args(&[]), &FileConfig::default()).unwrap().auth_routes);
+        assert!(!http_options(&serve_args(&["--auth-routes", "false"]), &FileConfig::default()).unwrap().auth_routes);
+        assert!(!http_options(&serve_args(&[]), &off_in_file).unwrap().auth_routes);
+        assert!(http_options(&serve_args(&["--auth-routes", "true"]), &off_in_file).unwrap().auth_routes);
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! hsts_max_age_secs = 31536000      # only behind TLS; 0 or absent: no HSTS
 //! metrics = true
 //! console = true                    # the web console at /
+//! auth_routes = true                # /v1/auth/*; false when the host brings its own identity
 //!
 //! [auth]
 //! access_token_ttl_secs = 900
@@ -58,6 +59,7 @@ pub(crate) struct HttpSection {
     pub(crate) hsts_max_age_secs: Option<u64>,
     pub(crate) metrics: Option<bool>,
     pub(crate) console: Option<bool>,
+    pub(crate) auth_routes: Option<bool>,
 }
 
 /// `[auth]`.

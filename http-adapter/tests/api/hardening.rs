@@ -247,3 +247,24 @@ async fn a_panic_in_a_request_is_a_500_problem_with_request_id_logged_with_its_l
     clock.0.store(false, std::sync::atomic::Ordering::SeqCst);
     app.post("/v1/auth/login", None, json!({ "email": "panic@example.com", "password": PASSWORD })).await.ok(200);
 }
+
+#[tokio::test]
+async fn auth_routes_can_be_switched_off_for_hosts_with_their_own_identity() {
+    let app = TestApp::with_options(|o| o.auth_routes = false);
+    for path in ["/v1/auth/register", "/v1/auth/login", "/v1/auth/refresh", "/v1/auth/password/forgot"] {
+        let answer = app.post(path, None, json!({ "email": "x@example.com", "password": PASSWORD })).await;
+        answer.problem(404, "not_found");
+    }
+    app.get("/v1/auth/sessions", None).await.problem(404, "not_found");
+    // The rest of the API is still served (to host principals and core-issued tokens).
+    app.get("/v1/agents", None).await.ok(200);
+    let request = agentmart_core::auth::RegisterRequest {
+        email: "host-user@example.com".into(),
+        password: PASSWORD.into(),
+        handle: None,
+        display_name: None,
+    };
+    let client = agentmart_core::ClientInfo::from_ip("192.0.2.1");
+    let tokens = app.mart.auth().register(request, &client).await.unwrap().tokens;
+    app.get("/v1/me", Some(&tokens.access_token)).await.ok(200);
+}
