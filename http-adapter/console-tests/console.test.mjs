@@ -179,7 +179,7 @@ async function nextMessage(to, kind, count) {
 
 async function register(page, email, handle) {
   await page.goto(base);
-  await page.getByRole("link", { name: "Register" }).click();
+  await navTo(page, "Register");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByLabel("Handle (optional)").fill(handle);
@@ -189,7 +189,8 @@ async function register(page, email, handle) {
   } catch (err) {
     throw new Error(`registering @${handle}: the status says "${await status(page).textContent()}"`, { cause: err });
   }
-  await assertText(page.locator("#nav"), `@${handle}`);
+  // On phones the navigation sits behind the menu button, so check its text, not its visibility.
+  await page.waitForFunction((who) => document.getElementById("nav").textContent.includes(who), `@${handle}`);
 }
 
 async function assertText(locator, text, timeout = 10_000) {
@@ -541,7 +542,7 @@ test("the console reads its enumerations from the API document, under today's or
 
 /** Creates a draft from the builder and waits for its editor. */
 async function newDraft(p, slug, name) {
-  await p.getByRole("link", { name: "Builder" }).click();
+  await navTo(p, "Builder");
   await p.getByLabel("Slug").fill(slug);
   await p.getByLabel("Name", { exact: true }).fill(name);
   await p.getByRole("button", { name: "Create draft" }).click();
@@ -550,6 +551,15 @@ async function newDraft(p, slug, name) {
   await p.getByLabel("System prompt").fill("Answer briefly.");
   await p.locator('[data-field="input_modes"]').getByLabel("text/plain").check();
   await p.locator('[data-field="output_modes"]').getByLabel("text/plain").check();
+  await p.getByRole("button", { name: "Save draft" }).click();
+  await assertText(status(p), "Draft saved");
+}
+
+/** Follows a navigation link, opening the phone menu first when it is collapsed. */
+async function navTo(p, name) {
+  const toggle = p.getByRole("button", { name: "Menu" });
+  if (await toggle.isVisible()) await toggle.click();
+  await p.locator("#nav").getByRole("link", { name, exact: true }).click();
 }
 
 /** Whether `locator`'s box intersects the viewport (no scrolling needed to see it). */
@@ -659,7 +669,7 @@ for (const width of [360, 1280]) {
     await assertText(status(p), "Published v1.0.0.");
     assert.ok(await inViewport(p, status(p)), "the publish's message is in view");
 
-    await p.getByRole("link", { name: "Account" }).click();
+    await navTo(p, "Account");
     await p.getByLabel("Current password").fill(PASSWORD);
     await p.getByLabel("New password").fill(`${PASSWORD} 2`);
     await p.getByRole("button", { name: "Change password" }).scrollIntoViewIfNeeded();
@@ -723,4 +733,125 @@ test("14.3 errors in plain words: details collapsed, conflicts and field errors 
   await assertClean(other);
   await user.context.close();
   await other.context.close();
+});
+
+test("14.5 busy views, one request per click, and Retry after a network error", async () => {
+  // A builder publishes an agent for the others to install.
+  const owner = await newUser();
+  await register(owner.page, "gil14@example.com", "gil14");
+  await newDraft(owner.page, "pending", "Pending bot");
+  await owner.page.getByLabel("Version").fill("1.0.0");
+  await owner.page.getByRole("button", { name: "Publish version" }).click();
+  await assertText(status(owner.page), "Published v1.0.0.");
+  await assertClean(owner);
+  await owner.context.close();
+
+  const user = await newUser();
+  const p = user.page;
+  await register(p, "hal14@example.com", "hal14");
+
+  // A slow list: the view says it is busy, with a visible placeholder, until the data arrives.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const list = (url) => url.pathname === "/v1/agents";
+  await p.getByRole("link", { name: "My installs" }).click();
+  await p.getByRole("heading", { name: "My installs" }).waitFor();
+  await p.route(list, async (r) => { await held; await r.continue(); });
+  await p.getByRole("link", { name: "Marketplace", exact: true }).click();
+  await p.locator("main[aria-busy=true]").waitFor();
+  assert.ok(await p.locator("#view-loading").isVisible(), "a visible placeholder while loading");
+  release();
+  await assertText(p.locator("main"), "Pending bot");
+  await p.locator("main:not([aria-busy])").waitFor();
+  assert.equal(await p.locator("#view-loading").count(), 0);
+  await p.unroute(list);
+
+  // A double-click on Install sends one request; the button says what it is doing.
+  await p.getByRole("link", { name: "Pending bot" }).click();
+  await p.getByRole("button", { name: "Install" }).waitFor();
+  let installs = 0;
+  let letGo;
+  const slow = new Promise((resolve) => { letGo = resolve; });
+  await p.route("**/v1/me/installs/**", async (r) => {
+    if (r.request().method() === "PUT") installs += 1;
+    await slow;
+    await r.continue();
+  });
+  await p.getByRole("button", { name: "Install" }).dblclick();
+  await p.getByRole("button", { name: "Installing…" }).waitFor();
+  assert.equal(await p.getByRole("button", { name: "Installing…" }).isDisabled(), true);
+  letGo();
+  await assertText(status(p), "installed.");
+  assert.equal(installs, 1, "one click, one request");
+  await p.unroute("**/v1/me/installs/**");
+
+  // The network fails once: the error offers Retry, which re-runs the call.
+  let failed = false;
+  await p.route((url) => url.pathname === "/v1/me/installs", (r) => {
+    if (!failed) {
+      failed = true;
+      return r.abort("internetdisconnected");
+    }
+    return r.continue();
+  });
+  await p.getByRole("link", { name: "My installs" }).click();
+  await assertText(status(p), "Network error");
+  user.problems.splice(0); // chromium logs the aborted request itself
+  await status(p).getByRole("button", { name: "Retry" }).click();
+  await p.getByRole("link", { name: "Pending bot" }).waitFor();
+  await p.evaluate(() => { window.__csp = window.__csp.filter((v) => !v.includes("internetdisconnected")); });
+  await assertClean(user);
+  await user.context.close();
+});
+
+test("14.4 phones: Install before the description, stacked rows, a one-line top bar, a sticky Save", async () => {
+  const owner = await newUser();
+  await register(owner.page, "ivy14@example.com", "ivy14");
+  await newDraft(owner.page, "phone", "Phone bot");
+  await owner.page.getByLabel("Description").fill(Array.from({ length: 30 }, (_, i) => `Line ${i + 1} of a long description.`).join("\n"));
+  await owner.page.getByLabel("Version").fill("1.0.0");
+  await owner.page.getByRole("button", { name: "Publish version" }).click();
+  await assertText(status(owner.page), "Published v1.0.0.");
+  await owner.context.close();
+
+  const user = await newUser({ viewport: { width: 360, height: 740 } });
+  const p = user.page;
+  await register(p, "jo14@example.com", "jo14");
+  const topbar = await p.locator(".topbar").boundingBox();
+  assert.ok(topbar.height <= 64, `signed-in top bar is ${topbar.height} px tall`);
+  assert.equal(await p.locator("main").evaluate((m) => getComputedStyle(m).paddingLeft), "12px", "the phone padding applies");
+  await navTo(p, "Marketplace");
+
+  await p.goto(`${base}#/agents/ivy14/phone`);
+  const install = p.getByRole("button", { name: "Install" });
+  await install.waitFor();
+  const installBox = await install.boundingBox();
+  const descriptionBox = await p.getByText("Line 1 of a long description.").boundingBox();
+  console.log(`# 360 px: Install at y=${Math.round(installBox.y)}, description at y=${Math.round(descriptionBox.y)}`);
+  assert.ok(installBox.y < descriptionBox.y, "Install comes before the description");
+  assert.ok(installBox.y + installBox.height < 740, "Install is in the first screen");
+
+  // The builder list and the sessions: every control within the screen's width.
+  await newDraft(p, "mine", "Mine");
+  await p.getByRole("button", { name: "Save draft" }).click();
+  await assertText(status(p), "Draft saved");
+  await navTo(p, "Builder");
+  const edit = p.getByRole("link", { name: "Edit" });
+  await edit.waitFor();
+  const editBox = await edit.boundingBox();
+  assert.ok(editBox.x + editBox.width <= 360, `Edit reaches x=${editBox.x + editBox.width}`);
+  await navTo(p, "Account");
+  const revoke = p.locator("table").first().getByRole("button").first();
+  await revoke.waitFor();
+  const revokeBox = await revoke.boundingBox();
+  assert.ok(revokeBox.x + revokeBox.width <= 360, `the session's button reaches x=${revokeBox.x + revokeBox.width}`);
+  assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= 360), "no horizontal scroll");
+
+  // The editor: Save stays in view while the form scrolls.
+  await p.goto(`${base}#/builder/jo14/mine`);
+  await p.getByLabel("Conversation starters (one per line)").scrollIntoViewIfNeeded();
+  assert.ok(await inViewport(p, p.getByRole("button", { name: "Save draft" })), "Save draft is in view mid-form");
+  assert.ok(await inViewport(p, p.getByRole("button", { name: "Publish", exact: true })), "Publish is in view mid-form");
+  await assertClean(user);
+  await user.context.close();
 });

@@ -29,8 +29,23 @@ import { viewBrowse, viewInstalls } from "./modules/market.js";
 import { viewDetail } from "./modules/detail.js";
 import { viewBuilder, viewEditor } from "./modules/builder.js";
 
+/** Opens and closes the navigation behind the menu button (shown on phones only, see console.css). */
+function wireMenu() {
+  const toggle = document.getElementById("menu-toggle");
+  const nav = document.getElementById("nav");
+  if (!toggle) return;
+  toggle.addEventListener("click", () => {
+    const open = nav.classList.toggle("open");
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+}
+
 function renderNav() {
   const nav = clear(document.getElementById("nav"));
+  // Every navigation closes the phone menu.
+  nav.classList.remove("open");
+  const toggle = document.getElementById("menu-toggle");
+  if (toggle) toggle.setAttribute("aria-expanded", "false");
   const current = location.hash.split("/")[1] || "";
   const item = (text, hash) => {
     const a = link(text, hash);
@@ -68,6 +83,7 @@ const routes = [
 
 async function start() {
   configure(routes, renderNav);
+  wireMenu();
   onSessionEnded(refreshNav);
   const loading = document.getElementById("loading");
   if (loading) loading.remove();

@@ -58,19 +58,19 @@ export async function viewAccount() {
     const list = await api("GET", "auth/sessions");
     clear(sessionsBox).append(h("h2", {}, "Sessions"));
     const rows = list.items.map((s) => h("tr", {},
-      h("td", {}, when(s.created_at), s.current ? [" ", badge("current")] : null),
-      h("td", {}, when(s.last_used_at)),
-      h("td", { class: "small" }, s.user_agent || "—"),
-      h("td", {}, s.ip || "—"),
-      h("td", {}, button(s.current ? "Log out" : "Revoke", () => attempt(async () => {
+      h("td", { "data-label": "Started" }, when(s.created_at), s.current ? [" ", badge("current")] : null),
+      h("td", { "data-label": "Last used" }, when(s.last_used_at)),
+      h("td", { class: "small", "data-label": "Browser" }, s.user_agent || "—"),
+      h("td", { "data-label": "IP" }, s.ip || "—"),
+      h("td", { "data-label": "Actions" }, button(s.current ? "Log out" : "Revoke", () => attempt(async () => {
         if (s.current) return logout();
         await api("DELETE", `auth/sessions/${encodeURIComponent(s.id)}`);
         notify("Session revoked.");
         await renderSessions();
       }), "secondary"))));
     sessionsBox.append(
-      h("div", { class: "table-wrap" }, h("table", {},
-        h("thead", {}, h("tr", {}, ["Started", "Last used", "Browser", "IP", ""].map((t) => h("th", { scope: "col" }, t)))),
+      h("div", { class: "table-wrap" }, h("table", { class: "stack" },
+        h("thead", {}, h("tr", {}, ["Started", "Last used", "Browser", "IP", "Actions"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, rows))),
       h("div", { class: "actions" }, button("Log out everywhere", () => attempt(logoutEverywhere), "danger")));
   }

@@ -28,19 +28,19 @@ export async function viewBuilder() {
 
   const tableBody = h("tbody");
   const listBox = h("section", { class: "panel" }, h("h2", {}, "My agents"),
-    h("div", { class: "table-wrap" }, h("table", {},
-      h("thead", {}, h("tr", {}, ["Agent", "Status", "Latest version", "Updated", ""].map((t) => h("th", { scope: "col" }, t)))),
+    h("div", { class: "table-wrap" }, h("table", { class: "stack" },
+      h("thead", {}, h("tr", {}, ["Agent", "Status", "Latest version", "Updated", "Actions"].map((t) => h("th", { scope: "col" }, t)))),
       tableBody)));
   main.append(create, listBox);
   const data = await api("GET", "me/agents");
   if (!live()) return;
   for (const a of data.items) {
     tableBody.append(h("tr", {},
-      h("td", {}, h("strong", {}, a.name), h("div", { class: "muted small" }, `@${a.owner}/${a.slug}`)),
-      h("td", {}, badge(a.status)),
-      h("td", {}, a.latest_version || "—"),
-      h("td", {}, when(a.updated_at)),
-      h("td", {}, a.status === "deleted" ? null : link("Edit", builderHash(a.owner, a.slug)))));
+      h("td", { "data-label": "Agent" }, h("strong", {}, a.name), h("div", { class: "muted small" }, `@${a.owner}/${a.slug}`)),
+      h("td", { "data-label": "Status" }, badge(a.status)),
+      h("td", { "data-label": "Latest version" }, a.latest_version || "—"),
+      h("td", { "data-label": "Updated" }, when(a.updated_at)),
+      h("td", { "data-label": "Actions" }, a.status === "deleted" ? null : link("Edit", builderHash(a.owner, a.slug)))));
   }
   if (!data.items.length) tableBody.append(h("tr", {}, h("td", { colspan: "5", class: "muted" }, "No agents yet: create one above.")));
 }
@@ -137,7 +137,9 @@ export async function viewEditor(owner, slug) {
     h("div", { class: "row" },
       field("Icon URL", input("url", { value: d.icon_url || "" }), { name: "icon_url" }),
       field("Documentation URL", input("url", { value: d.documentation_url || "" }), { name: "documentation_url" })),
-    h("div", { class: "actions" }, h("button", { type: "submit" }, "Save draft"), saveState));
+    // The draft's actions stay in view while the form scrolls (sticky, at the bottom).
+    h("div", { class: "actions sticky-actions" }, h("button", { type: "submit" }, "Save draft"),
+      button("Publish", () => { publish.requestSubmit(); }, "secondary"), saveState));
 
   // Unsaved edits: any input in the draft form. Publishing and changing the
   // status save them first; leaving the editor asks first.

@@ -92,7 +92,7 @@ export async function viewDetail(owner, slug) {
   }
   reviewSort.addEventListener("change", () => attempt(() => loadReviews()));
 
-  main.append(h("div", { class: "cols" }, h("div", {}, about, reviewsBox, cardBox), h("div", {}, ratingBox, actionsBox)));
+  main.append(h("div", { class: "cols" }, h("div", {}, about, reviewsBox, cardBox), h("div", { class: "first-on-phones" }, ratingBox, actionsBox)));
   await loadReviews();
 }
 

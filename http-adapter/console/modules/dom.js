@@ -90,8 +90,43 @@ export function select(options, props = {}) {
   return el;
 }
 
+/** What a button says while its action runs ("Install" → "Installing…"). */
+const PENDING_LABELS = {
+  Install: "Installing…", Uninstall: "Uninstalling…", Revoke: "Revoking…", "Log out": "Logging out…",
+  "Log out everywhere": "Logging out…", "Delete my rating": "Deleting…", "Delete agent": "Deleting…",
+  "Load more": "Loading…", "More reviews": "Loading…", "Show A2A card": "Loading…", Retry: "Retrying…",
+};
+
+/** The label a control shows while its action runs. */
+export function pendingLabel(text) {
+  return PENDING_LABELS[text] || `${text.replace(/…$/, "")}…`;
+}
+
+/**
+ * A button. When `onClick` returns a promise (an API call), the button is
+ * disabled and relabelled until it settles: one click, one request.
+ */
 export function button(text, onClick, cls) {
-  return h("button", { type: "button", class: cls, on: { click: onClick } }, text);
+  const el = h("button", { type: "button", class: cls }, text);
+  el.addEventListener("click", (event) => {
+    if (el.dataset.pending) return;
+    const result = onClick(event);
+    if (!result || typeof result.then !== "function") return;
+    el.dataset.pending = "1";
+    el.disabled = true;
+    el.setAttribute("aria-busy", "true");
+    el.textContent = pendingLabel(text);
+    const done = () => {
+      delete el.dataset.pending;
+      el.disabled = false;
+      el.removeAttribute("aria-busy");
+      el.textContent = text;
+      // Disabling moved focus to the page body; give it back.
+      if ((!document.activeElement || document.activeElement === document.body) && el.isConnected) el.focus();
+    };
+    result.then(done, done);
+  });
+  return el;
 }
 
 export function link(text, hash, cls) {

@@ -50,7 +50,9 @@ export function page(title) {
   const main = clear(mainEl());
   document.title = `${title} · agentmart`;
   const heading = h("h1", { tabindex: "-1" }, title);
-  main.append(heading);
+  // Busy until the view's data arrives (`route` clears it when the view settles).
+  main.setAttribute("aria-busy", "true");
+  main.append(heading, h("p", { class: "placeholder muted", id: "view-loading" }, "Loading…"));
   heading.focus({ preventScroll: true });
   return { main, heading, live: () => seq === renderSeq };
 }
@@ -64,16 +66,29 @@ export async function route() {
     const match = hash.match(pattern);
     if (match) {
       const args = match.slice(1).map(decodeURIComponent);
+      const seq = renderSeq;
       try {
         await view(...args);
       } catch (err) {
-        showError(err);
+        if (renderSeq <= seq + 1) showError(err, [], route);
+      } finally {
+        // Only the view still on screen (it called `page` once) clears its busy state.
+        if (renderSeq <= seq + 1) settle();
       }
       return;
     }
   }
   const { main } = page("Not found");
   main.append(h("p", {}, "No such page. ", link("Back to the marketplace", "#/")));
+  settle();
+}
+
+/** Ends the view's busy state (its data arrived, or failed to). */
+function settle() {
+  const main = mainEl();
+  main.removeAttribute("aria-busy");
+  const placeholder = document.getElementById("view-loading");
+  if (placeholder) placeholder.remove();
 }
 
 // A status shown just before a navigation of our own survives it; following

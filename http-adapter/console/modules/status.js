@@ -8,7 +8,7 @@
 // or until the next action).
 
 import { ApiError } from "./api.js";
-import { button, clear, h, prose } from "./dom.js";
+import { button, clear, h, pendingLabel, prose } from "./dom.js";
 
 const statusEl = () => document.getElementById("status");
 
@@ -55,7 +55,7 @@ function details(err) {
  * sentence, its code, status and request id under a collapsed "Details", and
  * any field errors that have no field on screen, one per line.
  */
-export function showError(err, unplaced = []) {
+export function showError(err, unplaced = [], retry = null) {
   if (!(err instanceof ApiError)) {
     showStatus("error", "Something went wrong", [h("p", {}, prose(String(err && err.message ? err.message : err)))]);
     return;
@@ -68,6 +68,13 @@ export function showError(err, unplaced = []) {
   if (p.detail && !sameAsTitle) extra.push(h("p", {}, prose(p.detail)));
   if (unplaced.length) extra.push(h("ul", {}, unplaced.map((e) => h("li", {}, prose(`${e.field}: ${cleanMessage(e)}`)))));
   if (err.code !== "network" && err.code !== "client_validation") extra.push(details(err));
+  // The server could not be reached (or is down for a moment): the same call may work now.
+  if (retry && (err.code === "network" || err.status === 503)) {
+    extra.push(h("div", { class: "actions" }, button("Retry", async () => {
+      hideStatus();
+      await retry();
+    })));
+  }
   showStatus("error", p.title || "Request failed", extra);
 }
 
@@ -163,14 +170,25 @@ export function onSubmit(form, action) {
     running = true;
     clearFieldErrors(form);
     const submit = form.querySelector("button[type=submit]");
-    if (submit) submit.disabled = true;
+    const label = submit ? submit.textContent : "";
+    if (submit) {
+      submit.disabled = true;
+      submit.textContent = pendingLabel(label);
+    }
+    form.setAttribute("aria-busy", "true");
     try {
       await action(new FormData(form));
     } catch (err) {
-      if (!(err instanceof Handled)) showError(err, placeFieldErrors(form, problemFieldErrors(err)));
+      if (!(err instanceof Handled)) {
+        showError(err, placeFieldErrors(form, problemFieldErrors(err)), () => form.requestSubmit());
+      }
     } finally {
       running = false;
-      if (submit) submit.disabled = false;
+      form.removeAttribute("aria-busy");
+      if (submit) {
+        submit.disabled = false;
+        submit.textContent = label;
+      }
       keepFocus(submit);
     }
   });
@@ -182,6 +200,6 @@ export async function attempt(action) {
   try {
     await action();
   } catch (err) {
-    showError(err);
+    showError(err, [], () => attempt(action));
   }
 }
