@@ -1,73 +1,19 @@
-//! `agentmart.Agentmart` (the handle) and `agentmart.Principal`.
+//! `agentmart.Agentmart`: the handle that opens a store and hands out the
+//! four services (which depend only on [`crate::shared`], never on this module).
 
-use std::future::Future;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
-use agentmart_core::{Agentmart, Config, Error, Principal};
+use agentmart_core::{Agentmart, Config, Error};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
-use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::convert::{py_to_json, record_value, request, to_py_err};
+use crate::convert::{py_to_json, request, to_py_err};
 use crate::notifier::PyNotifier;
 use crate::runtime::block_on;
 use crate::services::{admin::PyAdmin, agents::PyAgents, auth::PyAuth, market::PyMarket};
-
-/// State shared by a handle and its service objects.
-pub(crate) struct Shared {
-    mart: RwLock<Option<Agentmart>>,
-    backend: &'static str,
-}
-
-impl Shared {
-    /// The live instance, or `unavailable` once the handle is closed.
-    fn get(&self) -> agentmart_core::Result<Agentmart> {
-        self.mart
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-            .ok_or_else(|| Error::Unavailable("this Agentmart handle is closed".into()))
-    }
-
-    /// Runs `f` on the instance with the GIL released; core errors become
-    /// agentmart exceptions.
-    pub(crate) fn run<T, F, Fut>(&self, py: Python<'_>, f: F) -> PyResult<T>
-    where
-        F: FnOnce(Agentmart) -> Fut + Send,
-        Fut: Future<Output = agentmart_core::Result<T>> + Send,
-        T: Send,
-    {
-        let mart = self.get().map_err(|e| to_py_err(py, &e))?;
-        match block_on(py, async move { f(mart).await }) {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) | Err(e) => Err(to_py_err(py, &e)),
-        }
-    }
-
-    /// Like [`Shared::run`], then returns the result as the typed record
-    /// `kind` (see [`crate::convert::record_value`]). The result is
-    /// serialised while the GIL is still released.
-    pub(crate) fn run_record<T, F, Fut>(&self, py: Python<'_>, kind: &str, f: F) -> PyResult<Py<PyAny>>
-    where
-        F: FnOnce(Agentmart) -> Fut + Send,
-        Fut: Future<Output = agentmart_core::Result<T>> + Send,
-        T: Serialize + Send,
-    {
-        let value = self.run(py, |m| async move {
-            let out = f(m).await?;
-            serde_json::to_value(out).map_err(Error::internal)
-        })?;
-        record_value(py, kind, &value)
-    }
-
-    /// Like [`Shared::run`] for calls that need no instance state besides the store.
-    pub(crate) fn sync<T>(&self, py: Python<'_>, f: impl FnOnce(&Agentmart) -> T) -> PyResult<T> {
-        let mart = self.get().map_err(|e| to_py_err(py, &e))?;
-        Ok(f(&mart))
-    }
-}
+use crate::shared::{PyPrincipal, Shared, viewer};
 
 /// Turns `jwt_secret` (str or bytes) into bytes; `None` gives a random
 /// per-process secret (tokens then die with the process).
@@ -187,7 +133,7 @@ impl PyAgentmart {
                 1,
             )?;
         }
-        Ok(Self { shared: Arc::new(Shared { mart: RwLock::new(Some(mart)), backend }) })
+        Ok(Self { shared: Arc::new(Shared::new(mart)) })
     }
 
     /// Accounts, sessions, tokens, recovery, profiles, identities.
@@ -217,13 +163,13 @@ impl PyAgentmart {
     /// The storage backend's name (`sled`, `memory`, ...).
     #[getter]
     fn backend(&self) -> &'static str {
-        self.shared.backend
+        self.shared.backend()
     }
 
     /// True once `close()` was called.
     #[getter]
     fn closed(&self) -> bool {
-        self.shared.mart.read().unwrap_or_else(|e| e.into_inner()).is_none()
+        self.shared.is_closed()
     }
 
     /// Checks the store is reachable.
@@ -239,7 +185,7 @@ impl PyAgentmart {
     /// Flushes and releases the store. Later calls raise `agentmart.Unavailable`.
     /// Closing twice is harmless.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        let taken = self.shared.mart.write().unwrap_or_else(|e| e.into_inner()).take();
+        let taken = self.shared.take();
         if let Some(mart) = taken {
             match block_on(py, async move { mart.flush().await }) {
                 Ok(Ok(())) => {}
@@ -260,55 +206,8 @@ impl PyAgentmart {
     }
 
     fn __repr__(&self) -> String {
-        format!("<agentmart.Agentmart backend={} closed={}>", self.shared.backend, self.closed())
+        format!("<agentmart.Agentmart backend={} closed={}>", self.shared.backend(), self.closed())
     }
-}
-
-/// Who is calling: from `auth.authenticate(token)`, `auth.principal_for_user(id)`
-/// or `auth.principal_for_external(...)`. Opaque; pass it back to the services.
-#[pyclass(frozen, eq, name = "Principal", module = "agentmart")]
-#[derive(PartialEq)]
-pub(crate) struct PyPrincipal(pub(crate) Principal);
-
-#[pymethods]
-impl PyPrincipal {
-    /// The user's id.
-    #[getter]
-    fn user_id(&self) -> String {
-        self.0.user_id.to_string()
-    }
-
-    /// The session's id, for principals from an access token.
-    #[getter]
-    fn session_id(&self) -> Option<String> {
-        self.0.session_id.map(|s| s.to_string())
-    }
-
-    /// `"user"` or `"admin"`.
-    #[getter]
-    fn role(&self) -> &'static str {
-        self.0.role.as_str()
-    }
-
-    /// True for administrators.
-    #[getter]
-    fn is_admin(&self) -> bool {
-        self.0.is_admin()
-    }
-
-    fn __repr__(&self) -> String {
-        format!("<agentmart.Principal user_id={} role={}>", self.0.user_id, self.0.role.as_str())
-    }
-}
-
-/// Reads a principal argument.
-pub(crate) fn principal(p: &Bound<'_, PyPrincipal>) -> Principal {
-    p.get().0.clone()
-}
-
-/// Reads an optional viewer argument.
-pub(crate) fn viewer(p: Option<&Bound<'_, PyPrincipal>>) -> Option<Principal> {
-    p.map(principal)
 }
 
 /// Benchmark support (`benchmarks/overhead.py`): runs one core call `n` times

@@ -23,12 +23,13 @@ mod handle;
 mod notifier;
 pub mod runtime;
 mod services;
+mod shared;
 
 /// The `agentmart._native` extension module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<handle::PyAgentmart>()?;
-    m.add_class::<handle::PyPrincipal>()?;
+    m.add_class::<shared::PyPrincipal>()?;
     m.add_class::<services::auth::PyAuth>()?;
     m.add_class::<services::agents::PyAgents>()?;
     m.add_class::<services::market::PyMarket>()?;

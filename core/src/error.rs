@@ -166,7 +166,9 @@ pub enum Error {
     /// Unparsable input (bad cursor, bad id, bad version string...).
     #[error("malformed request: {0}")]
     MalformedRequest(String),
-    /// One or more fields break a rule.
+    /// One or more fields break a rule. Core's validators report at most
+    /// [`MAX_FIELD_ERRORS`] + 1 (one past the cap marks a cut list); the
+    /// `Display` text names only the first, briefly.
     #[error("validation failed: {}", summarize(.0))]
     Validation(Vec<FieldError>),
     /// No or unusable credentials.
@@ -222,8 +224,28 @@ pub enum Error {
     Internal(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 
+/// Most field errors an adapter reports for one failure (the HTTP problem
+/// lists this many and sets `"truncated": true` when there were more).
+/// Validators stop collecting one past it, so that the work and the answer
+/// stay small whatever the input, and a caller can still tell the list was cut.
+pub const MAX_FIELD_ERRORS: usize = 50;
+
+/// Longest text (in characters) of the `Display` summary of a validation error.
+const MAX_SUMMARY_CHARS: usize = 200;
+
+/// A short summary: the first failing field, and how many more there are.
+/// The full list is [`Error::field_errors`]; the summary must stay short
+/// whatever the input (it becomes the problem's `detail`).
 fn summarize(errors: &[FieldError]) -> String {
-    errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+    let Some(first) = errors.first() else { return "no field reported".into() };
+    let mut text: String = format!("{}: {}", first.field, first.message).chars().take(MAX_SUMMARY_CHARS).collect();
+    match errors.len() - 1 {
+        0 => {}
+        1 => text.push_str(" (and 1 more field error)"),
+        n if errors.len() > MAX_FIELD_ERRORS => text.push_str(&format!(" (and {} or more field errors)", n)),
+        n => text.push_str(&format!(" (and {n} more field errors)")),
+    }
+    text
 }
 
 impl Error {
@@ -302,5 +324,25 @@ impl From<StorageError> for Error {
             StorageError::Unavailable(msg) => Error::Unavailable(msg),
             StorageError::Backend(source) => Error::Internal(source),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_validation_summary_stays_short_whatever_the_errors() {
+        let one = Error::invalid("email", "invalid_format", "not an email");
+        assert_eq!(one.to_string(), "validation failed: email: not an email");
+        let long = Error::invalid("x".repeat(10_000), "too_long", "y".repeat(10_000));
+        assert!(long.to_string().chars().count() <= MAX_SUMMARY_CHARS + 40, "{}", long.to_string().len());
+        let many: Vec<FieldError> =
+            (0..10_000).map(|i| FieldError::new(format!("tags[{i}]"), "too_long", "x")).collect();
+        let text = Error::Validation(many).to_string();
+        assert!(text.len() < 300, "{text}");
+        assert!(text.contains("or more field errors"), "{text}");
+        let two = vec![FieldError::new("a", "required", "a is required"), FieldError::new("b", "required", "b")];
+        assert_eq!(Error::Validation(two).to_string(), "validation failed: a: a is required (and 1 more field error)");
     }
 }

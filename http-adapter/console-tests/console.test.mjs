@@ -463,3 +463,60 @@ test("the console can be switched off", async () => {
     await stopServer(off.child);
   }
 });
+
+/** The values of the first enumeration in `doc` that holds every one of `marker`. */
+function enumWith(doc, marker) {
+  const stack = [doc];
+  while (stack.length) {
+    const node = stack.pop();
+    if (!node || typeof node !== "object") continue;
+    if (Array.isArray(node.enum) && marker.every((m) => node.enum.includes(m))) return node.enum;
+    stack.push(...Object.values(node));
+  }
+  throw new Error(`no enumeration with ${marker.join(", ")} in the API document`);
+}
+
+test("the console reads its enumerations from the API document, under today's or renamed components", async () => {
+  const doc = await (await fetch(`${base}openapi.json`)).json();
+  const mimeTypes = enumWith(doc, ["text/plain", "application/json"]);
+  const sorts = enumWith(doc, ["popular", "trending"]);
+  const dave = await newUser();
+  const p = dave.page;
+  await register(p, "dave@example.com", "dave");
+  await p.goto(`${base}#/`);
+  await p.getByLabel("Sort").waitFor();
+  const offered = await p.getByLabel("Sort").locator("option").evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+  assert.deepEqual(offered, sorts, "every catalogue sort of the API, in its order");
+
+  await p.getByRole("link", { name: "Builder" }).click();
+  await p.getByLabel("Slug").fill("enum-bot");
+  await p.getByLabel("Name", { exact: true }).fill("Enum bot");
+  await p.getByRole("button", { name: "Create draft" }).click();
+  await p.getByRole("heading", { name: "Edit Enum bot" }).waitFor();
+  const modes = await p.locator('[data-field="input_modes"] input[type=checkbox]').evaluateAll((cs) => cs.map((c) => c.value));
+  assert.deepEqual(modes, mimeTypes, "the MIME allow-list of the API");
+
+  // The components renamed as core-derived schemas name them: still found.
+  const renamed = structuredClone(doc);
+  const schemas = renamed.components.schemas;
+  const mode = schemas.Mode || schemas.MimeType;
+  delete schemas.Mode;
+  schemas.MimeType = mode;
+  const text = JSON.stringify(renamed).replaceAll('"#/components/schemas/Mode"', '"#/components/schemas/MimeType"');
+  await p.route("**/openapi.json", (r) => r.fulfill({ status: 200, contentType: "application/json", body: text }));
+  await p.reload();
+  await p.getByRole("heading", { name: "Edit Enum bot" }).waitFor();
+  assert.equal(await p.locator('[data-field="input_modes"] input[type=checkbox]').count(), mimeTypes.length);
+
+  // Without the enumeration anywhere, the editor says so instead of guessing.
+  const stripped = JSON.parse(text);
+  delete stripped.components.schemas.MimeType;
+  const body = JSON.stringify(stripped).replaceAll('{"$ref":"#/components/schemas/MimeType"}', '{"type":"string"}');
+  await p.unroute("**/openapi.json");
+  await p.route("**/openapi.json", (r) => r.fulfill({ status: 200, contentType: "application/json", body }));
+  await p.reload();
+  await assertText(status(p), "The API description has no list of MIME types.");
+  assert.equal(await p.locator('[data-field="input_modes"]').count(), 0);
+  await assertClean(dave);
+  await dave.context.close();
+});

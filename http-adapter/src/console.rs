@@ -2,9 +2,10 @@
 //! assets compiled into the binary (`http-adapter/console/`), so `cargo build`
 //! alone yields a working server with a browser UI.
 //!
-//! Five routes, none of them part of the API (so not in `/openapi.json`):
-//! `GET /` (the page), `GET /console.js` (an ES module), `GET /console.css`,
-//! and the same page at the two paths of the links the core sends through its
+//! These routes, none of them part of the API (so not in `/openapi.json`):
+//! `GET /` (the page), `GET /console.js` (the entry ES module), `GET
+//! /modules/{name}.js` (the native ES modules it imports: no bundler, no build
+//! step), `GET /console.css`, and the same page at the two paths of the links the core sends through its
 //! notifier: `GET /reset-password?token=…` and `GET /verify-email?token=…`
 //! (`{public_base_url}/reset-password?token=…`, see
 //! `agentmart_core::Config::public_base_url`; a host that nests the router
@@ -27,7 +28,12 @@
 //! assets, so theirs are always `./console.js`: `/market/reset-password`
 //! loads `/market/console.js`.
 //! The asset URLs carry a `?v=` hash of their content, so they can be cached
-//! for a day while the page itself is revalidated on every load.
+//! for a day while the page itself is revalidated on every load. The modules
+//! share one hash, of all the JavaScript: the server writes it into every
+//! relative import specifier (`"./api.js"` becomes `"./api.js?v=…"`), so a
+//! change to any module reaches every browser at once, with no mix of an old
+//! module and a new one. The sources keep plain specifiers and load as they
+//! are from a file server too.
 //!
 //! **Headers.** The page gets a strict Content-Security-Policy ([`CONSOLE_CSP`]):
 //! scripts, styles and fetches from the same origin only, no inline script or
@@ -49,11 +55,12 @@
 use std::sync::OnceLock;
 
 use axum::Router;
-use axum::extract::OriginalUri;
+use axum::extract::{OriginalUri, Path};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::problem::ApiError;
 use crate::state::AppState;
 
 /// The Content-Security-Policy of the console page.
@@ -63,6 +70,24 @@ pub const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 
 const INDEX_HTML: &str = include_str!("../console/index.html");
 const CONSOLE_JS: &str = include_str!("../console/console.js");
 const CONSOLE_CSS: &str = include_str!("../console/console.css");
+
+/// The URL directory (and source directory) of the modules `console.js` imports.
+const MODULE_DIR: &str = "modules";
+
+/// The modules `console.js` imports, served at `/modules/{name}`.
+const MODULES: &[(&str, &str)] = &[
+    ("account.js", include_str!("../console/modules/account.js")),
+    ("api.js", include_str!("../console/modules/api.js")),
+    ("auth.js", include_str!("../console/modules/auth.js")),
+    ("builder.js", include_str!("../console/modules/builder.js")),
+    ("detail.js", include_str!("../console/modules/detail.js")),
+    ("dom.js", include_str!("../console/modules/dom.js")),
+    ("links.js", include_str!("../console/modules/links.js")),
+    ("market.js", include_str!("../console/modules/market.js")),
+    ("router.js", include_str!("../console/modules/router.js")),
+    ("schema.js", include_str!("../console/modules/schema.js")),
+    ("status.js", include_str!("../console/modules/status.js")),
+];
 
 /// The placeholder in `index.html` that becomes the assets' relative prefix.
 const ASSET_PREFIX: &str = "{{asset_prefix}}";
@@ -84,6 +109,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/reset-password", get(link_page))
         .route("/verify-email", get(link_page))
         .route("/console.js", get(script))
+        .route("/modules/{name}", get(module))
         .route("/console.css", get(styles))
 }
 
@@ -96,11 +122,46 @@ fn content_hash(text: &str) -> String {
     format!("{:016x}", hasher.finish())
 }
 
+/// The JavaScript as served: the entry module and every module, with each
+/// relative import specifier carrying the hash of all of them.
+struct Scripts {
+    /// The shared `?v=` value of the modules.
+    version: String,
+    /// `console.js`, its imports versioned.
+    entry: String,
+    /// `(name, source)` of each module, its imports versioned.
+    modules: Vec<(&'static str, String)>,
+}
+
+/// Writes `?v=version` into each quoted specifier `"{dir}{name}"` of a module.
+fn version_imports(source: &str, dir: &str, version: &str) -> String {
+    let mut out = source.to_owned();
+    for (name, _) in MODULES {
+        out = out.replace(&format!("\"{dir}{name}\""), &format!("\"{dir}{name}?v={version}\""));
+    }
+    out
+}
+
+fn scripts() -> &'static Scripts {
+    static SCRIPTS: OnceLock<Scripts> = OnceLock::new();
+    SCRIPTS.get_or_init(|| {
+        let mut all = String::from(CONSOLE_JS);
+        for (name, source) in MODULES {
+            all.push_str(name);
+            all.push_str(source);
+        }
+        let version = content_hash(&all);
+        let entry = version_imports(CONSOLE_JS, &format!("./{MODULE_DIR}/"), &version);
+        let modules = MODULES.iter().map(|(name, source)| (*name, version_imports(source, "./", &version))).collect();
+        Scripts { version, entry, modules }
+    })
+}
+
 /// `index.html` with the asset hashes filled in (the prefix still open).
 fn page_template() -> &'static str {
     static PAGE: OnceLock<String> = OnceLock::new();
     PAGE.get_or_init(|| {
-        INDEX_HTML.replace(JS_VERSION, &content_hash(CONSOLE_JS)).replace(CSS_VERSION, &content_hash(CONSOLE_CSS))
+        INDEX_HTML.replace(JS_VERSION, &scripts().version).replace(CSS_VERSION, &content_hash(CONSOLE_CSS))
     })
 }
 
@@ -158,9 +219,21 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
     response
 }
 
-/// `GET /console.js`: the console's code (an ES module).
+/// The content type of JavaScript modules (browsers refuse a module served as anything else).
+const JS_TYPE: &str = "text/javascript; charset=utf-8";
+
+/// `GET /console.js`: the console's entry ES module.
 async fn script() -> Response {
-    asset(CONSOLE_JS, "text/javascript; charset=utf-8")
+    asset(&scripts().entry, JS_TYPE)
+}
+
+/// `GET /modules/{name}`: one of the ES modules `console.js` imports; any
+/// other name is the API's `404 not_found`.
+async fn module(Path(name): Path<String>) -> Response {
+    match scripts().modules.iter().find(|(known, _)| *known == name) {
+        Some((_, source)) => asset(source, JS_TYPE),
+        None => ApiError::no_route().into_response(),
+    }
 }
 
 /// `GET /console.css`: the console's styles.
@@ -189,5 +262,37 @@ mod tests {
         assert!(page.contains("console.css?v="));
         assert!(!page.contains(JS_VERSION) && !page.contains(CSS_VERSION));
         assert!(page.contains(ASSET_PREFIX), "the prefix is filled per request");
+    }
+
+    /// Every relative specifier in the JavaScript names a served module and
+    /// carries the version, so no module is ever loaded unversioned.
+    #[test]
+    fn every_import_names_a_served_module_with_the_version() {
+        let scripts = scripts();
+        let sources = std::iter::once(("console.js", scripts.entry.as_str()))
+            .chain(scripts.modules.iter().map(|(name, source)| (*name, source.as_str())));
+        let mut imports = 0;
+        for (file, source) in sources {
+            for (at, _) in source.match_indices(" from \"").chain(source.match_indices("import \"")) {
+                let rest = &source[at..];
+                let start = rest.find('"').unwrap() + 1;
+                let end = start + rest[start..].find('"').unwrap();
+                let specifier = &rest[start..end];
+                let (path, version) =
+                    specifier.split_once("?v=").unwrap_or_else(|| panic!("{file}: `{specifier}` unversioned"));
+                assert_eq!(version, scripts.version, "{file}: {specifier}");
+                let name = if file == "console.js" {
+                    path.strip_prefix(&format!("./{MODULE_DIR}/")).unwrap_or_else(|| panic!("{file}: {specifier}"))
+                } else {
+                    path.strip_prefix("./").unwrap_or_else(|| panic!("{file}: {specifier}"))
+                };
+                assert!(
+                    MODULES.iter().any(|(known, _)| *known == name),
+                    "{file} imports {specifier}, which is not served"
+                );
+                imports += 1;
+            }
+        }
+        assert!(imports > MODULES.len(), "every module is imported somewhere ({imports} imports)");
     }
 }

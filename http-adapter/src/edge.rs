@@ -2,6 +2,7 @@
 //! timeout, problem rendering, security headers, metrics and the request log.
 
 use std::net::{IpAddr, SocketAddr};
+use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use agentmart_core::{ClientInfo, ErrorCode};
@@ -9,6 +10,7 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures::FutureExt;
 use tracing::Instrument;
 
 use crate::problem::{ApiError, PROBLEM_JSON};
@@ -36,34 +38,55 @@ fn accept_request_id(headers: &HeaderMap) -> Option<String> {
 /// The client's IP: the socket's peer, or — only when the peer is a trusted
 /// proxy — the right-most address of `X-Forwarded-For` that is not itself a
 /// trusted proxy.
+///
+/// The walk goes right to left, the order in which proxies appended the hops.
+/// A hop that is not an address (`unknown`, an obfuscated RFC 7239 name,
+/// garbage) was not written by a proxy we trust, so it is untrusted: the walk
+/// stops there and the client's address is unknown (`None`). It never falls
+/// back to the proxy's own address, which would put every client behind that
+/// proxy into one rate-limit and throttling key. A hop may carry a port
+/// (`198.51.100.4:5123`, `[2001:db8::1]:443`), as some load balancers write.
 pub(crate) fn client_ip(state: &AppState, headers: &HeaderMap, peer: Option<IpAddr>) -> Option<IpAddr> {
     let peer = peer?;
     let trusted = &state.options.trusted_proxies;
-    if trusted.is_empty() || !trusted.iter().any(|net| net.contains(&peer)) {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
         return Some(peer);
     }
-    let mut hops: Vec<IpAddr> = Vec::new();
-    for value in headers.get_all("x-forwarded-for") {
-        let Ok(text) = value.to_str() else { return Some(peer) };
-        for part in text.split(',') {
-            match part.trim().parse::<IpAddr>() {
-                Ok(ip) => hops.push(ip),
-                Err(_) => return Some(peer),
-            }
-        }
-    }
+    // Header lines right to left, then each line's hops right to left; a line
+    // that is not text counts as one unparsable hop.
+    let lines: Vec<Option<&str>> = headers.get_all("x-forwarded-for").iter().map(|v| v.to_str().ok()).collect();
     let mut client = peer;
-    for hop in hops.into_iter().rev() {
-        client = hop;
-        if !trusted.iter().any(|net| net.contains(&hop)) {
-            break;
+    for line in lines.into_iter().rev() {
+        for hop in line?.rsplit(',') {
+            let hop = hop.trim();
+            if hop.is_empty() {
+                continue;
+            }
+            client = parse_hop(hop)?;
+            if !is_trusted(&client) {
+                return Some(client);
+            }
         }
     }
     Some(client)
 }
 
+/// One `X-Forwarded-For` hop: an address, optionally with a port.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>().ok().or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
+}
+
+/// The warning logged (once per router) when requests arrive without `ConnectInfo`.
+pub(crate) const NO_PEER_WARNING: &str = "requests arrive without ConnectInfo<SocketAddr>, so client addresses are \
+unknown: the per-IP rate limit cannot count them and login throttling applies only its account-wide budget to them; \
+serve the router with `into_make_service_with_connect_info::<SocketAddr>()`";
+
 fn client_info(state: &AppState, req: &Request) -> ClientInfo {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    if peer.is_none() && !state.warned_no_peer.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        tracing::warn!("{NO_PEER_WARNING}");
+    }
     let ip = client_ip(state, req.headers(), peer).map(|ip| ip.to_string());
     let user_agent = req
         .headers()
@@ -97,7 +120,7 @@ pub(crate) async fn edge(State(state): State<AppState>, mut req: Request, next: 
     req.extensions_mut().insert(client);
 
     let timeout = state.options.request_timeout;
-    let mut response = async move {
+    let handled = async move {
         match timeout {
             Some(limit) => match tokio::time::timeout(limit, next.run(req)).await {
                 Ok(response) => response,
@@ -105,9 +128,15 @@ pub(crate) async fn edge(State(state): State<AppState>, mut req: Request, next: 
             },
             None => next.run(req).await,
         }
-    }
-    .instrument(span.clone())
-    .await;
+    };
+    // A panic anywhere below becomes a `500 internal` problem with the request
+    // id, logged with its location, instead of a dropped connection. The
+    // handler's state is dropped with the unwound future, so nothing
+    // half-done is observed afterwards (`AssertUnwindSafe` is sound here).
+    let mut response = match AssertUnwindSafe(handled).catch_unwind().instrument(span.clone()).await {
+        Ok(response) => response,
+        Err(payload) => ApiError::internal(crate::panics::describe(payload.as_ref())).into_response(),
+    };
 
     let status = response.status();
     if status.is_client_error() || status.is_server_error() {
@@ -127,7 +156,10 @@ pub(crate) async fn edge(State(state): State<AppState>, mut req: Request, next: 
                     m.store_error(err.code.as_str());
                 }
                 span.in_scope(|| {
+                    // The request id in the event itself too: the line must name the
+                    // request even where a host's subscriber drops span fields.
                     tracing::error!(
+                        request_id = %request_id,
                         code = err.code.as_str(),
                         cause = err.cause.as_deref().unwrap_or("(no cause recorded)"),
                         "request failed"
@@ -179,53 +211,29 @@ pub(crate) async fn edge(State(state): State<AppState>, mut req: Request, next: 
     response
 }
 
-/// The rate-limit bucket of an address: the address itself for IPv4, its /64
-/// network for IPv6 (one subscriber usually holds a whole /64).
-pub(crate) fn rate_limit_bucket(ip: &str) -> String {
-    match ip.parse::<IpAddr>() {
-        Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-        Ok(IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_else(|| ip.to_string()),
-        _ => ip.to_string(),
-    }
-}
-
-/// Per-IP fixed-window limit on the auth routes, counted in the store.
+/// Per-IP fixed-window limit on the auth routes, counted in the store by core
+/// (`AuthService::count_request`, core's clock; an IPv6 client counts by its /64).
 pub(crate) async fn auth_rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let Some(limit) = state.options.auth_rate_limit else { return next.run(req).await };
     let Some(ip) = req.extensions().get::<ClientInfo>().and_then(|c| c.ip.clone()) else {
         return next.run(req).await;
     };
-    let Ok(window) = chrono::Duration::from_std(limit.window) else { return next.run(req).await };
-    let now = state.options.clock.now();
-    let key = format!("http:auth:ip:{}", rate_limit_bucket(&ip));
-    match state.mart.store().hit_counter(&key, now, window).await {
-        Ok(counter) if counter.count > limit.max_requests => {
-            if let Some(m) = &state.metrics {
+    match state.mart.auth().count_request("http:auth", &ip, limit.max_requests, limit.window).await {
+        Ok(()) => next.run(req).await,
+        Err(err) => {
+            if err.code() == ErrorCode::RateLimited
+                && let Some(m) = &state.metrics
+            {
                 m.rate_limited("auth");
             }
-            let wait = (counter.window_started_at + window - now).to_std().unwrap_or_default();
-            ApiError::rate_limited(wait).into_response()
+            ApiError::from(err).into_response()
         }
-        Ok(_) => next.run(req).await,
-        Err(err) => ApiError::from(agentmart_core::Error::from(err)).into_response(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ipv6_clients_share_a_bucket_per_64() {
-        assert_eq!(rate_limit_bucket("203.0.113.7"), "203.0.113.7");
-        assert_eq!(rate_limit_bucket("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
-        assert_eq!(rate_limit_bucket("2001:db8:1:2:bbbb::9"), "2001:db8:1:2::/64");
-        assert_ne!(rate_limit_bucket("2001:db8:1:3::1"), "2001:db8:1:2::/64");
-        assert_eq!(rate_limit_bucket("::ffff:198.51.100.4"), "198.51.100.4");
-    }
 
     #[test]
     fn request_ids_from_callers_must_be_sane() {

@@ -31,7 +31,10 @@
 //! principal (see [`extract::Auth`] and `examples/mount.rs`).
 //!
 //! Errors are RFC 9457 problem documents (see [`problem`]); every answer
-//! carries `x-request-id`.
+//! carries `x-request-id`. A panic in a request is caught and answered
+//! `500 internal` with the request id, and logged with the panic's location
+//! (the router chains a panic hook in front of the one already installed to
+//! learn it; that hook still runs).
 
 use agentmart_core::Agentmart;
 use axum::Router;
@@ -47,6 +50,7 @@ mod metrics;
 pub mod openapi;
 mod ops;
 mod options;
+mod panics;
 pub mod problem;
 mod routes;
 mod state;
@@ -59,6 +63,7 @@ use state::AppState;
 
 /// The agentmart API as an axum router (see the crate docs).
 pub fn router(mart: Agentmart, options: HttpOptions) -> Router {
+    panics::install_hook();
     let state = AppState::new(mart, options);
     let body_limit = match state.options.body_limit {
         Some(limit) => DefaultBodyLimit::max(limit),

@@ -24,9 +24,26 @@ fn init_logging(format: LogFormat) {
     }
 }
 
+/// Panics go to the log (as JSON lines with `--log-format json`), with their
+/// location and, inside a request, its span (request id, route). The router
+/// answers a panicking request `500 internal` and keeps serving.
+fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info.location().map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::error!(location = location.as_deref().unwrap_or("unknown"), message, "panic");
+    }));
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
+    log_panics();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {

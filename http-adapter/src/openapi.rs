@@ -62,6 +62,7 @@ fn schemas() -> Map<String, Value> {
                 ("code", r("ErrorCode")),
                 ("request_id", ns()),
                 ("errors", arr(r("FieldError"))),
+                ("truncated", json!({ "type": "boolean", "description": "true when more than the 50 listed field errors were found" })),
             ],
             &["type", "title", "status", "detail", "code", "request_id"],
         ),

@@ -1,9 +1,7 @@
 //! [`HttpOptions`]: limits, CORS, proxies and headers of the router.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use agentmart_core::{Clock, SystemClock};
 use ipnet::IpNet;
 
 /// A fixed-window request limit.
@@ -30,9 +28,14 @@ pub struct HttpOptions {
     pub body_limit: Option<usize>,
     /// A request taking longer is answered `503 unavailable`; `None` for no timeout. Default 30 s.
     pub request_timeout: Option<Duration>,
-    /// Per-IP limit on `/v1/auth/*`, counted in the store (`ThrottleStore::hit_counter`)
-    /// so that every server over one database shares it; `None` switches it off.
-    /// Default 60 requests per minute. Requests whose client IP is unknown are not counted.
+    /// Per-IP limit on `/v1/auth/*`, counted in the store through
+    /// `AuthService::count_request` (so every server over one database shares it,
+    /// by the `Agentmart`'s clock); an IPv6 client counts by its /64
+    /// (`agentmart_core::auth::ip_bucket`). `None` switches it off. Default 60
+    /// requests per minute. A request whose client address is unknown (no
+    /// `ConnectInfo`, or an unparsable `X-Forwarded-For` hop) is not counted here;
+    /// login throttling then applies only its account-wide budget (see the README's
+    /// "Security" section).
     pub auth_rate_limit: Option<RateLimit>,
     /// Origins allowed to call the API from a browser (CORS), e.g. `https://app.example.com`.
     /// Empty (the default) sends no CORS headers, so browsers refuse cross-origin calls.
@@ -50,8 +53,6 @@ pub struct HttpOptions {
     /// emailed links lead); when false those paths answer `404 not_found`.
     /// Default true. See [`crate::console`].
     pub console: bool,
-    /// Clock used by the rate limiter (tests inject a manual clock). Default: system clock.
-    pub clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for HttpOptions {
@@ -83,7 +84,6 @@ impl Default for HttpOptions {
             hsts_max_age: None,
             metrics: true,
             console: true,
-            clock: Arc::new(SystemClock),
         }
     }
 }

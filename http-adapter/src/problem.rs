@@ -9,6 +9,11 @@
 //! rejection of an extractor this crate does not wrap...) into a problem too,
 //! so no error ever leaves as plain text.
 //!
+//! Answers stay small whatever the request: `detail` is at most 300
+//! characters, `errors` lists at most [`MAX_FIELD_ERRORS`] (50) entries with
+//! `"truncated": true` when more were reported, and each entry's field path
+//! and message are shortened (100 and 200 characters).
+//!
 //! Decisions beyond API.md's table:
 //! - a method the route does not support answers **405** with code
 //!   `malformed_request` (the resource exists, the request is wrong) and an `Allow` header;
@@ -19,6 +24,7 @@
 
 use std::time::Duration;
 
+use agentmart_core::error::MAX_FIELD_ERRORS;
 use agentmart_core::{Error, ErrorCode, FieldError};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -33,7 +39,10 @@ pub struct ApiError {
     pub(crate) status: StatusCode,
     pub(crate) code: ErrorCode,
     pub(crate) detail: String,
+    /// At most [`MAX_FIELD_ERRORS`], each shortened (see [`bounded_field_errors`]).
     pub(crate) errors: Vec<FieldError>,
+    /// More field errors were reported than `errors` holds.
+    pub(crate) truncated: bool,
     pub(crate) retry_after: Option<Duration>,
     /// For logs only (internal and unavailable errors): the cause chain.
     pub(crate) cause: Option<String>,
@@ -45,8 +54,9 @@ impl ApiError {
         Self {
             status: status_of(code),
             code,
-            detail: detail.into(),
+            detail: shorten(&detail.into(), MAX_DETAIL_CHARS),
             errors: Vec::new(),
+            truncated: false,
             retry_after: None,
             cause: None,
         }
@@ -135,6 +145,7 @@ impl ApiError {
             code: self.code.as_str(),
             request_id,
             errors: if self.errors.is_empty() { None } else { Some(&self.errors) },
+            truncated: self.truncated,
         }
     }
 
@@ -167,6 +178,39 @@ pub(crate) struct ProblemBody<'a> {
     request_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a [FieldError]>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    truncated: bool,
+}
+
+/// Longest `detail`, in characters.
+pub(crate) const MAX_DETAIL_CHARS: usize = 300;
+/// Longest `errors[].field`, in characters.
+const MAX_FIELD_CHARS: usize = 100;
+/// Longest `errors[].message`, in characters.
+const MAX_MESSAGE_CHARS: usize = 200;
+
+/// `text` cut to `max` characters (an ellipsis marks the cut).
+fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((end, _)) => format!("{}…", &text[..end]),
+    }
+}
+
+/// The first [`MAX_FIELD_ERRORS`] field errors, each with its field path and
+/// message shortened, and whether any were left out. A problem document's size
+/// is so bounded (about 50 × 350 bytes) whatever the input was.
+pub(crate) fn bounded_field_errors(errors: &[FieldError]) -> (Vec<FieldError>, bool) {
+    let kept = errors
+        .iter()
+        .take(MAX_FIELD_ERRORS)
+        .map(|e| FieldError {
+            field: shorten(&e.field, MAX_FIELD_CHARS),
+            code: shorten(&e.code, 40),
+            message: shorten(&e.message, MAX_MESSAGE_CHARS),
+        })
+        .collect();
+    (kept, errors.len() > MAX_FIELD_ERRORS)
 }
 
 fn status_of(code: ErrorCode) -> StatusCode {
@@ -226,7 +270,7 @@ impl From<Error> for ApiError {
             }
             _ => {
                 let mut api = Self::new(code, err.to_string());
-                api.errors = err.field_errors().to_vec();
+                (api.errors, api.truncated) = bounded_field_errors(err.field_errors());
                 api.retry_after = err.retry_after();
                 api
             }

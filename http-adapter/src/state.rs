@@ -2,6 +2,7 @@
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use agentmart_core::Agentmart;
 
@@ -19,6 +20,8 @@ pub(crate) struct Shared {
     pub(crate) options: HttpOptions,
     /// `None` when metrics are switched off (or could not be set up).
     pub(crate) metrics: Option<Metrics>,
+    /// Set once the missing-`ConnectInfo` warning was logged (see `edge::NO_PEER_WARNING`).
+    pub(crate) warned_no_peer: AtomicBool,
 }
 
 impl Deref for AppState {
@@ -42,6 +45,6 @@ impl AppState {
         } else {
             None
         };
-        Self(Arc::new(Shared { mart, options, metrics }))
+        Self(Arc::new(Shared { mart, options, metrics, warned_no_peer: AtomicBool::new(false) }))
     }
 }

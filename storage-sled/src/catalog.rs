@@ -26,10 +26,11 @@ use agentmart_core::storage::{
 };
 use async_trait::async_trait;
 
-use crate::agents::{facet, facet_prefix, posting_key, ranked_posting_key};
+use crate::SledStore;
 use crate::caches::CachedEntry;
 use crate::codec::{Listing, corrupt, dec_stats, f32_from_desc, key, sort_index_key, sort_tag, tail16};
-use crate::{SledStore, T, sled_err};
+use crate::tx::catalog_rows::{facet, facet_prefix, posting_key, ranked_posting_key};
+use crate::tx::{T, sled_err};
 
 /// A selector matching fewer agents than this is enumerated; a larger one is
 /// only checked by point lookups while walking an index.

@@ -1,4 +1,4 @@
-//! Installs, ratings and usage.
+//! Installs, ratings and usage (their rows move through `tx::market_rows`).
 
 use agentmart_core::ids::{AgentId, ReviewId, UserId};
 use agentmart_core::model::{AuditRecord, DailyUsage, Install, Review, UsageEvent};
@@ -9,68 +9,14 @@ use agentmart_core::storage::{
 use async_trait::async_trait;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
-use crate::agents::{put_stats_tx, stats_tx};
-use crate::codec::{corrupt, i64_desc, id16, key, micros};
-use crate::users::union;
-use crate::{SledStore, T, TxResult, View, abort, sled_err, tx_get_json, tx_put_json};
-
-/// Trees an install change touches.
-pub(crate) const INSTALL_TREES: [T; 5] = [T::Installs, T::UserInstalls, T::Stats, T::Listing, T::Sort];
-/// Trees a rating change touches.
-pub(crate) const RATING_TREES: [T; 7] =
-    [T::Reviews, T::RatingByUser, T::ReviewsNewest, T::ReviewsStars, T::Stats, T::Listing, T::Sort];
-const AUDIT_TREES: [T; 2] = [T::Audit, T::AuditSubject];
-
-fn user_install_key(user: UserId, at: DateTime<Utc>, agent: AgentId) -> Vec<u8> {
-    key(&[&user.to_bytes(), &i64_desc(micros(at)), &agent.to_bytes()])
-}
-
-fn review_newest_key(r: &ReviewKey, agent: AgentId) -> Vec<u8> {
-    key(&[&agent.to_bytes(), &i64_desc(micros(r.at)), &r.id.to_bytes()])
-}
-
-fn review_stars_key(r: &ReviewKey, agent: AgentId) -> Vec<u8> {
-    key(&[&agent.to_bytes(), &[!r.stars], &i64_desc(micros(r.at)), &r.id.to_bytes()])
-}
-
-/// Removes an install and decrements the count. Returns whether there was one.
-pub(crate) fn remove_install_tx(v: &View<'_>, user: UserId, agent: AgentId) -> TxResult<bool> {
-    let k = key(&[&user.to_bytes(), &agent.to_bytes()]);
-    let Some(install): Option<Install> = tx_get_json(v.t(T::Installs)?, &k)? else { return Ok(false) };
-    v.t(T::Installs)?.remove(k)?;
-    v.t(T::UserInstalls)?.remove(user_install_key(user, install.installed_at, agent))?;
-    let old = stats_tx(v, &agent.to_bytes())?;
-    let mut new = old;
-    new.install_count = new.install_count.saturating_sub(1);
-    put_stats_tx(v, agent, &old, &new, &[CatalogSort::Popular])?;
-    Ok(true)
-}
-
-/// Removes a stored review, its indexes, and its share of the aggregate.
-pub(crate) fn remove_rating_tx(v: &View<'_>, review: &Review) -> TxResult<()> {
-    let rk = ReviewKey::of(review);
-    v.t(T::Reviews)?.remove(&review.id.to_bytes())?;
-    v.t(T::RatingByUser)?.remove(key(&[&review.user_id.to_bytes(), &review.agent_id.to_bytes()]))?;
-    v.t(T::ReviewsNewest)?.remove(review_newest_key(&rk, review.agent_id))?;
-    v.t(T::ReviewsStars)?.remove(review_stars_key(&rk, review.agent_id))?;
-    let old = stats_tx(v, &review.agent_id.to_bytes())?;
-    let mut new = old;
-    new.remove_rating(review.stars);
-    put_stats_tx(v, review.agent_id, &old, &new, &[CatalogSort::Rating])
-}
-
-fn put_rating_tx(v: &View<'_>, review: &Review) -> TxResult<()> {
-    let rk = ReviewKey::of(review);
-    tx_put_json(v.t(T::Reviews)?, &review.id.to_bytes(), review)?;
-    v.t(T::RatingByUser)?
-        .insert(key(&[&review.user_id.to_bytes(), &review.agent_id.to_bytes()]), &review.id.to_bytes())?;
-    v.t(T::ReviewsNewest)?.insert(review_newest_key(&rk, review.agent_id), &[])?;
-    v.t(T::ReviewsStars)?.insert(review_stars_key(&rk, review.agent_id), &[])?;
-    let old = stats_tx(v, &review.agent_id.to_bytes())?;
-    let mut new = old;
-    new.add_rating(review.stars);
-    put_stats_tx(v, review.agent_id, &old, &new, &[CatalogSort::Rating])
-}
+use crate::SledStore;
+use crate::codec::{corrupt, id16, key};
+use crate::tx::catalog_rows::{put_stats_tx, stats_tx};
+use crate::tx::market_rows::{
+    INSTALL_TREES, RATING_TREES, put_rating_tx, remove_install_tx, remove_rating_tx, review_newest_key,
+    review_stars_key, user_install_key,
+};
+use crate::tx::{AUDIT_TREES, T, abort, sled_err, tx_get_json, tx_put_json, union};
 
 #[async_trait]
 impl InstallStore for SledStore {

@@ -8,65 +8,13 @@ use agentmart_core::storage::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::codec::{corrupt, from_micros, id16, key, micros};
-use crate::{SledStore, T, TxResult, View, sled_err, tx_get_json, tx_put_json};
+use crate::SledStore;
+use crate::codec::{corrupt, from_micros, id16, key};
+use crate::tx::session_rows::{put_session, revoke_in_tx, user_session_ids};
+use crate::tx::{T, abort, sled_err, tx_get_json};
 
 const CURRENT: u8 = 1;
 const SUPERSEDED: u8 = 0;
-
-/// The compact `session_auth` value: user | revoked_at | expires_at.
-pub(crate) fn enc_sess_auth(s: &Session) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    out[..16].copy_from_slice(&s.user_id.to_bytes());
-    out[16..24].copy_from_slice(&s.revoked_at.map_or(i64::MIN, micros).to_be_bytes());
-    out[24..].copy_from_slice(&micros(s.expires_at).to_be_bytes());
-    out
-}
-
-/// The compact user value read by `session_auth`: role | disabled.
-pub(crate) fn enc_user_auth(role: Role, disabled: bool) -> [u8; 2] {
-    [u8::from(role == Role::Admin), u8::from(disabled)]
-}
-
-/// Stores a session row and its compact auth value.
-///
-/// A revoked session leaves the user's session index, so cascades and
-/// listings only ever visit sessions that may still need ending.
-pub(crate) fn put_session(v: &View<'_>, s: &Session) -> TxResult<()> {
-    let id = s.id.to_bytes();
-    tx_put_json(v.t(T::Sessions)?, &id, s)?;
-    v.t(T::SessAuth)?.insert(&id, &enc_sess_auth(s))?;
-    let index_key = key(&[&s.user_id.to_bytes(), &id]);
-    if s.revoked_at.is_some() {
-        v.t(T::UserSessions)?.remove(index_key)?;
-    } else {
-        v.t(T::UserSessions)?.insert(index_key, &[])?;
-    }
-    Ok(())
-}
-
-/// Revokes the session when it is active at `now` (`only_active`) or simply not yet revoked.
-/// Returns whether it changed.
-pub(crate) fn revoke_in_tx(v: &View<'_>, id: SessionId, now: DateTime<Utc>, only_active: bool) -> TxResult<bool> {
-    let Some(mut s): Option<Session> = tx_get_json(v.t(T::Sessions)?, &id.to_bytes())? else {
-        return Ok(false);
-    };
-    let eligible = if only_active { s.is_active(now) } else { s.revoked_at.is_none() };
-    if !eligible {
-        return Ok(false);
-    }
-    s.revoked_at = Some(now);
-    put_session(v, &s)?;
-    Ok(true)
-}
-
-/// The ids of the user's un-revoked sessions (scanned outside a transaction; hold the user lock).
-pub(crate) fn user_session_ids(store: &SledStore, user: UserId) -> StorageResult<Vec<SessionId>> {
-    store.scan_keys(T::UserSessions, &user.to_bytes())?.iter().map(|k| id16(k, 16).map(SessionId::from_bytes)).collect()
-}
-
-/// Trees touched when ending sessions.
-pub(crate) const SESSION_TREES: [T; 3] = [T::Sessions, T::SessAuth, T::UserSessions];
 
 #[async_trait]
 impl SessionStore for SledStore {
@@ -74,12 +22,10 @@ impl SessionStore for SledStore {
         let _guard = self.user_lock(session.user_id);
         self.tx(&[T::Sessions, T::SessAuth, T::UserSessions, T::Refresh, T::Audit, T::AuditSubject], |v| {
             if v.t(T::Sessions)?.get(session.id.to_bytes())?.is_some() {
-                return Err(crate::abort(StorageError::Conflict(ConflictKind::Other(
-                    "session id already exists".into(),
-                ))));
+                return Err(abort(StorageError::Conflict(ConflictKind::Other("session id already exists".into()))));
             }
             if v.t(T::Refresh)?.get(refresh.0)?.is_some() {
-                return Err(crate::abort(StorageError::Conflict(ConflictKind::Other(
+                return Err(abort(StorageError::Conflict(ConflictKind::Other(
                     "refresh token hash already exists".into(),
                 ))));
             }
@@ -114,7 +60,7 @@ impl SessionStore for SledStore {
             let Some(b) = refresh.get(req.presented.0)? else {
                 return Ok(RedeemOutcome::Unknown);
             };
-            let sid = id16(&b, 0).map_err(crate::abort)?;
+            let sid = id16(&b, 0).map_err(abort)?;
             let state = b.get(16).copied().unwrap_or(SUPERSEDED);
             let Some(mut session): Option<Session> = tx_get_json(v.t(T::Sessions)?, &sid)? else {
                 return Ok(RedeemOutcome::Unknown);
@@ -134,7 +80,7 @@ impl SessionStore for SledStore {
                 return Ok(RedeemOutcome::SessionEnded(session));
             }
             if refresh.get(req.replacement.0)?.is_some() {
-                return Err(crate::abort(StorageError::Conflict(ConflictKind::Other(
+                return Err(abort(StorageError::Conflict(ConflictKind::Other(
                     "replacement token hash already exists".into(),
                 ))));
             }
@@ -149,7 +95,7 @@ impl SessionStore for SledStore {
 
     async fn list_active_sessions(&self, user: UserId, now: DateTime<Utc>) -> StorageResult<Vec<Session>> {
         let mut out = Vec::new();
-        for id in user_session_ids(self, user)? {
+        for id in user_session_ids(self.tree(T::UserSessions), user)? {
             if let Some(s) = self.get_json::<Session>(T::Sessions, &id.to_bytes())?
                 && s.is_active(now)
             {
@@ -188,7 +134,7 @@ impl SessionStore for SledStore {
         audit: &AuditRecord,
     ) -> StorageResult<u64> {
         let _guard = self.user_lock(user);
-        let ids = user_session_ids(self, user)?;
+        let ids = user_session_ids(self.tree(T::UserSessions), user)?;
         self.tx(&[T::Sessions, T::SessAuth, T::UserSessions, T::Audit, T::AuditSubject], |v| {
             let mut n = 0;
             for id in ids.iter().filter(|id| Some(**id) != except) {

@@ -8,31 +8,20 @@ use agentmart_core::storage::{ConflictKind, ConsumeOutcome, EndSessions, Storage
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::SledStore;
 use crate::codec::{id16, key};
-use crate::sessions::{SESSION_TREES, enc_user_auth, revoke_in_tx, user_session_ids};
-use crate::{SledStore, T, TxResult, View, abort, tx_get_json, tx_put_json};
+use crate::tx::catalog_rows::{CATALOG_TREES, soft_delete_tx};
+use crate::tx::market_rows::{INSTALL_TREES, RATING_TREES, remove_install_tx, remove_rating_tx};
+use crate::tx::session_rows::{SESSION_TREES, enc_user_auth, revoke_in_tx, user_session_ids};
+use crate::tx::{AUDIT_TREES, T, TxResult, View, abort, sled_err, tx_get_json, tx_put_json, union};
 
 const USER_TREES: [T; 5] = [T::Users, T::UserAuth, T::IdxEmail, T::IdxHandle, T::IdxExternal];
-const AUDIT_TREES: [T; 2] = [T::Audit, T::AuditSubject];
 
 fn kind_byte(kind: OneTimeTokenKind) -> u8 {
     match kind {
         OneTimeTokenKind::PasswordReset => 1,
         OneTimeTokenKind::EmailVerification => 2,
     }
-}
-
-/// Deduplicated union of tree sets.
-pub(crate) fn union(sets: &[&[T]]) -> Vec<T> {
-    let mut out: Vec<T> = Vec::new();
-    for set in sets {
-        for t in *set {
-            if !out.contains(t) {
-                out.push(*t);
-            }
-        }
-    }
-    out
 }
 
 fn put_user(v: &View<'_>, u: &UserRecord) -> TxResult<()> {
@@ -66,7 +55,7 @@ fn end_sessions_tx(v: &View<'_>, ids: &[SessionId], end: EndSessions, now: DateT
 
 impl SledStore {
     fn find_user_by_index(&self, index: T, k: &str) -> StorageResult<Option<UserRecord>> {
-        match self.tree(index).get(k.as_bytes()).map_err(crate::sled_err)? {
+        match self.tree(index).get(k.as_bytes()).map_err(sled_err)? {
             Some(id) => self.get_json(T::Users, &id),
             None => Ok(None),
         }
@@ -90,7 +79,11 @@ impl SledStore {
         }
         let user = token.user_id;
         let _guard = self.user_lock(user);
-        let sessions = if kind == OneTimeTokenKind::PasswordReset { user_session_ids(self, user)? } else { Vec::new() };
+        let sessions = if kind == OneTimeTokenKind::PasswordReset {
+            user_session_ids(self.tree(T::UserSessions), user)?
+        } else {
+            Vec::new()
+        };
         let trees = union(&[&[T::Ott, T::UserOtt], &USER_TREES, &SESSION_TREES, &AUDIT_TREES]);
         self.tx(&trees, |v| {
             let Some(token): Option<OneTimeToken> = tx_get_json(v.t(T::Ott)?, &hash.0)? else {
@@ -210,7 +203,7 @@ impl UserStore for SledStore {
         audit: &AuditRecord,
     ) -> StorageResult<()> {
         let _guard = self.user_lock(id);
-        let sessions = user_session_ids(self, id)?;
+        let sessions = user_session_ids(self.tree(T::UserSessions), id)?;
         let trees = union(&[&USER_TREES, &SESSION_TREES, &AUDIT_TREES]);
         self.tx(&trees, |v| {
             let mut u = get_user_tx(v, id)?;
@@ -248,7 +241,7 @@ impl UserStore for SledStore {
         audit: &AuditRecord,
     ) -> StorageResult<UserRecord> {
         let _guard = self.user_lock(id);
-        let sessions = user_session_ids(self, id)?;
+        let sessions = user_session_ids(self.tree(T::UserSessions), id)?;
         let trees = union(&[&USER_TREES, &SESSION_TREES, &AUDIT_TREES]);
         self.tx(&trees, |v| {
             let mut u = get_user_tx(v, id)?;
@@ -266,7 +259,7 @@ impl UserStore for SledStore {
     async fn delete_user(&self, id: UserId, now: DateTime<Utc>, audit: &AuditRecord) -> StorageResult<()> {
         let _guard = self.user_lock(id);
         let prefix = id.to_bytes();
-        let sessions = user_session_ids(self, id)?;
+        let sessions = user_session_ids(self.tree(T::UserSessions), id)?;
         let tokens = self.scan_keys(T::UserOtt, &prefix)?;
         let installs: Vec<AgentId> = self
             .scan_keys(T::Installs, &prefix)?
@@ -279,7 +272,7 @@ impl UserStore for SledStore {
             .values()
             .map(|r| r.map(|v| v.to_vec()))
             .collect::<Result<_, _>>()
-            .map_err(crate::sled_err)?;
+            .map_err(sled_err)?;
         let agents: Vec<AgentId> = self
             .scan_keys(T::OwnerAgents, &prefix)?
             .iter()
@@ -289,9 +282,9 @@ impl UserStore for SledStore {
             &USER_TREES,
             &SESSION_TREES,
             &[T::Ott, T::UserOtt],
-            &crate::market::INSTALL_TREES,
-            &crate::market::RATING_TREES,
-            &crate::agents::CATALOG_TREES,
+            &INSTALL_TREES,
+            &RATING_TREES,
+            &CATALOG_TREES,
             &AUDIT_TREES,
         ]);
         self.tx(&trees, |v| {
@@ -306,15 +299,15 @@ impl UserStore for SledStore {
                 v.t(T::UserOtt)?.remove(k)?;
             }
             for agent in &installs {
-                crate::market::remove_install_tx(v, id, *agent)?;
+                remove_install_tx(v, id, *agent)?;
             }
             for rid in &ratings {
                 if let Some(review) = tx_get_json::<Review>(v.t(T::Reviews)?, rid)? {
-                    crate::market::remove_rating_tx(v, &review)?;
+                    remove_rating_tx(v, &review)?;
                 }
             }
             for agent in &agents {
-                crate::agents::soft_delete_tx(v, *agent, now)?;
+                soft_delete_tx(v, *agent, now)?;
             }
             v.t(T::Users)?.remove(&prefix)?;
             v.t(T::UserAuth)?.remove(&prefix)?;

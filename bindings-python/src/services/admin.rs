@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::{agent_ref, parse_id};
 use crate::convert::{opt_json, request};
-use crate::handle::{PyPrincipal, Shared, principal};
+use crate::shared::{PyPrincipal, Shared, principal};
 
 /// Administration (`Agentmart.admin`); every method but
 /// `set_role_by_email` needs an admin principal.

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::agent_ref;
 use crate::convert::{kwargs_to_json, request};
-use crate::handle::{PyPrincipal, Shared, principal, viewer};
+use crate::shared::{PyPrincipal, Shared, principal, viewer};
 
 /// The builder: drafts, validation, preview, publish, versions, status,
 /// soft delete and A2A cards (`Agentmart.agents`). Agents are named by their

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::{client, parse_id};
 use crate::convert::{kwargs_to_json, record, request};
-use crate::handle::{PyPrincipal, Shared, principal};
+use crate::shared::{PyPrincipal, Shared, principal};
 
 /// Accounts, sessions, tokens, password reset, email verification, profiles
 /// and bring-your-own-identity principals (`Agentmart.auth`).

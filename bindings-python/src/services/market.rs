@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::{agent_ref, parse_id};
 use crate::convert::{opt_json, request};
-use crate::handle::{PyPrincipal, Shared, principal, viewer};
+use crate::shared::{PyPrincipal, Shared, principal, viewer};
 
 /// The marketplace: listing, search, detail, installs, ratings, reviews and
 /// usage (`Agentmart.market`).

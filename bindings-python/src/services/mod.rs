@@ -1,7 +1,7 @@
 //! The four service classes: `Auth`, `Agents`, `Market`, `Admin`.
 //!
 //! Every method extracts its arguments while holding the GIL, then runs the
-//! core call through [`crate::handle::Shared::run`] with the GIL released.
+//! core call through [`crate::shared::Shared::run`] with the GIL released.
 
 use std::str::FromStr;
 

@@ -16,11 +16,14 @@
 //! | `duplicate` | repeats an earlier item of the same list |
 //! | `not_increasing` | (publish) a version not above the latest |
 //!
-//! Validation returns **all** failures, in field order, never just the first.
+//! Validation returns **all** failures, in field order, never just the first,
+//! up to [`MAX_FIELD_ERRORS`] + 1. A list longer than its maximum is refused
+//! as `too_many` **before** its items are looked at, so an oversized list
+//! costs one error, not one per item.
 
 use std::collections::HashSet;
 
-use crate::error::FieldError;
+use crate::error::{FieldError, MAX_FIELD_ERRORS};
 use crate::model::{AgentDefinition, ModelSettings, Skill};
 
 /// Longest display name (also of a skill and of a model name).
@@ -93,8 +96,13 @@ pub const JSON_MODE: &str = "application/json";
 struct Errors(Vec<FieldError>);
 
 impl Errors {
+    /// Records a failure; past [`MAX_FIELD_ERRORS`] + 1 the rest are dropped
+    /// (one past the cap tells adapters the list was cut), so a hostile
+    /// definition cannot make the answer, or the work of building it, grow.
     fn push(&mut self, field: impl Into<String>, code: &str, message: impl Into<String>) {
-        self.0.push(FieldError::new(field, code, message));
+        if self.0.len() <= MAX_FIELD_ERRORS {
+            self.0.push(FieldError::new(field, code, message));
+        }
     }
 }
 
@@ -226,6 +234,12 @@ fn check_modes(errors: &mut Errors, field: &str, modes: &[String], for_publish: 
         }
         return;
     }
+    // Each allowed type at most once: a longer list cannot be valid.
+    if modes.len() > ALLOWED_MODES.len() {
+        let max = ALLOWED_MODES.len();
+        errors.push(field, "too_many", format!("{field} must have at most {max} items"));
+        return;
+    }
     let mut seen = HashSet::new();
     for (i, mode) in modes.iter().enumerate() {
         let path = format!("{field}[{i}]");
@@ -258,16 +272,18 @@ fn check_skill(errors: &mut Errors, i: usize, skill: &Skill, ids: &mut HashSet<S
     if skill.tags.len() > MAX_SKILL_TAGS {
         let field = format!("{base}.tags");
         errors.push(&field, "too_many", format!("{field} must have at most {MAX_SKILL_TAGS} items"));
-    }
-    for (j, tag) in skill.tags.iter().enumerate() {
-        check_text(errors, &format!("{base}.tags[{j}]"), tag, 1, MAX_SKILL_TAG_LEN, false);
+    } else {
+        for (j, tag) in skill.tags.iter().enumerate() {
+            check_text(errors, &format!("{base}.tags[{j}]"), tag, 1, MAX_SKILL_TAG_LEN, false);
+        }
     }
     if skill.examples.len() > MAX_SKILL_EXAMPLES {
         let field = format!("{base}.examples");
         errors.push(&field, "too_many", format!("{field} must have at most {MAX_SKILL_EXAMPLES} items"));
-    }
-    for (j, example) in skill.examples.iter().enumerate() {
-        check_text(errors, &format!("{base}.examples[{j}]"), example, 1, MAX_SKILL_EXAMPLE_LEN, true);
+    } else {
+        for (j, example) in skill.examples.iter().enumerate() {
+            check_text(errors, &format!("{base}.examples[{j}]"), example, 1, MAX_SKILL_EXAMPLE_LEN, true);
+        }
     }
 }
 
@@ -335,10 +351,11 @@ pub fn validate_definition(definition: &AgentDefinition, for_publish: bool) -> V
 
     if d.skills.len() > MAX_SKILLS {
         errors.push("skills", "too_many", format!("skills must have at most {MAX_SKILLS} items"));
-    }
-    let mut ids = HashSet::new();
-    for (i, skill) in d.skills.iter().enumerate() {
-        check_skill(&mut errors, i, skill, &mut ids);
+    } else {
+        let mut ids = HashSet::new();
+        for (i, skill) in d.skills.iter().enumerate() {
+            check_skill(&mut errors, i, skill, &mut ids);
+        }
     }
 
     check_modes(&mut errors, "input_modes", &d.input_modes, for_publish);
@@ -361,9 +378,17 @@ pub fn validate_definition(definition: &AgentDefinition, for_publish: bool) -> V
             "too_many",
             format!("conversation_starters must have at most {MAX_CONVERSATION_STARTERS} items"),
         );
-    }
-    for (i, starter) in d.conversation_starters.iter().enumerate() {
-        check_text(&mut errors, &format!("conversation_starters[{i}]"), starter, 1, MAX_CONVERSATION_STARTER_LEN, true);
+    } else {
+        for (i, starter) in d.conversation_starters.iter().enumerate() {
+            check_text(
+                &mut errors,
+                &format!("conversation_starters[{i}]"),
+                starter,
+                1,
+                MAX_CONVERSATION_STARTER_LEN,
+                true,
+            );
+        }
     }
 
     if let Some(model) = &d.model {
@@ -374,14 +399,15 @@ pub fn validate_definition(definition: &AgentDefinition, for_publish: bool) -> V
     }
     if d.tags.len() > MAX_TAGS {
         errors.push("tags", "too_many", format!("tags must have at most {MAX_TAGS} items"));
-    }
-    let mut seen = HashSet::new();
-    for (i, tag) in d.tags.iter().enumerate() {
-        let field = format!("tags[{i}]");
-        let before = errors.0.len();
-        check_tag(&mut errors, &field, tag);
-        if errors.0.len() == before && !seen.insert(tag.as_str()) {
-            errors.push(&field, "duplicate", format!("{field} repeats `{tag}`"));
+    } else {
+        let mut seen = HashSet::new();
+        for (i, tag) in d.tags.iter().enumerate() {
+            let field = format!("tags[{i}]");
+            let before = errors.0.len();
+            check_tag(&mut errors, &field, tag);
+            if errors.0.len() == before && !seen.insert(tag.as_str()) {
+                errors.push(&field, "duplicate", format!("{field} repeats `{tag}`"));
+            }
         }
     }
     if let Some(url) = &d.icon_url {
@@ -509,5 +535,29 @@ mod tests {
         assert!(parse_publish_version("1.2").is_err());
         assert!(parse_publish_version("v1.2.3").is_err());
         assert!(parse_publish_version("1.2.3+build.5").is_err());
+    }
+
+    #[test]
+    fn an_oversized_list_is_one_error_and_the_error_count_is_capped() {
+        // 100 000 bad tags: refused as a list, the items are never looked at.
+        let d = AgentDefinition { tags: vec!["NOT A TAG".to_string(); 100_000], ..Default::default() };
+        let errors = validate_definition(&d, false);
+        let tags: Vec<_> = errors.iter().filter(|e| e.field.starts_with("tags")).collect();
+        assert_eq!(tags.len(), 1, "{tags:?}");
+        assert_eq!((tags[0].field.as_str(), tags[0].code.as_str()), ("tags", "too_many"));
+        let d = AgentDefinition { input_modes: vec!["x/y".to_string(); 100_000], ..Default::default() };
+        let modes: Vec<_> =
+            validate_definition(&d, false).into_iter().filter(|e| e.field.starts_with("input_modes")).collect();
+        assert_eq!(modes.len(), 1, "{modes:?}");
+        // The most errors a definition within its list limits can have: capped one past the cap.
+        let skill = Skill {
+            id: "BAD ID".into(),
+            name: String::new(),
+            tags: vec!["BAD TAG".into(); MAX_SKILL_TAGS],
+            examples: vec![String::new(); MAX_SKILL_EXAMPLES],
+            ..Default::default()
+        };
+        let d = AgentDefinition { skills: vec![skill; MAX_SKILLS], ..Default::default() };
+        assert_eq!(validate_definition(&d, false).len(), MAX_FIELD_ERRORS + 1);
     }
 }

@@ -61,8 +61,12 @@
 //! during an attack can still regain access with a password reset.
 //!
 //! The client key is [`ClientInfo::client_key`](crate::ClientInfo::client_key) (the HTTP adapter passes the
-//! IP, a host may pass a device cookie), falling back to the IP; callers that
-//! pass neither share one key. An email without an account is throttled like
+//! IP, a host may pass a device cookie), falling back to the IP; an address
+//! counts by its [`ip_bucket`] (IPv6 clients by their /64). A caller that
+//! passes neither has no client key: only the account-wide counter applies
+//! to it and it is never "known", so keyless callers are never folded into
+//! one shared key whose single successful login would exempt them all
+//! (fail-closed). An email without an account is throttled like
 //! a real account (under a hash of the email), so `rate_limited` answers do
 //! not reveal which accounts exist. Password-reset and verification messages
 //! are capped per account per window
@@ -118,6 +122,7 @@ mod throttle;
 mod tokens;
 mod validate;
 
+pub use throttle::ip_bucket;
 pub use validate::{MAX_AVATAR_URL_LEN, MAX_BIO_LEN, MAX_DISPLAY_NAME_LEN, MAX_EMAIL_LEN, MAX_HANDLE_LEN};
 
 /// Accounts, sessions, tokens, password reset, email verification, profiles.

@@ -1,11 +1,13 @@
 //! Login throttling and the notification cap, with their counters in the
 //! store (see the module docs of [`crate::auth`] for the design).
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+use super::AuthService;
 use crate::context::Inner;
 use crate::error::{Error, Result};
 use crate::ids::UserId;
@@ -44,20 +46,57 @@ fn positive_whole_seconds(delta: chrono::Duration) -> Option<Duration> {
     Some(Duration::from_secs(secs))
 }
 
-/// A bounded, separator-free form of the caller's client key. Short keys of
-/// plain characters (IPs, device ids) stay readable; anything else is hashed.
-/// Without a client key the IP is used, and without either all anonymous
-/// clients share one key.
-pub(crate) fn client_key(client: &ClientInfo) -> String {
-    let raw = client.client_key.as_deref().or(client.ip.as_deref()).map(str::trim).unwrap_or("");
-    if raw.is_empty() {
-        return "anonymous".into();
+/// The bucket an IP address is counted in, by login throttling and by the
+/// HTTP adapter's per-IP rate limit alike: the address itself for IPv4, its
+/// /64 network (`2001:db8:1:2::/64`) for IPv6, because one subscriber usually
+/// holds a whole /64 and could otherwise rotate through 2^64 fresh keys. An
+/// IPv4-mapped IPv6 address (`::ffff:198.51.100.4`) counts as its IPv4 address.
+/// Text that is not an address is returned trimmed, unchanged.
+///
+/// ```
+/// use agentmart_core::auth::ip_bucket;
+/// assert_eq!(ip_bucket("203.0.113.7"), "203.0.113.7");
+/// assert_eq!(ip_bucket("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+/// assert_eq!(ip_bucket("::ffff:198.51.100.4"), "198.51.100.4");
+/// ```
+pub fn ip_bucket(ip: &str) -> String {
+    let ip = ip.trim();
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => ip.to_string(),
     }
-    if raw.len() <= 64 && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b':' | b'-' | b'_')) {
-        raw.to_string()
+}
+
+/// A bounded, separator-free form of the caller's client key: the explicit
+/// [`ClientInfo::client_key`], else the IP; an address (either way) is
+/// counted by its [`ip_bucket`]. Short keys of plain characters stay
+/// readable; anything else is hashed.
+///
+/// `None` when the caller gave neither: such a client has no key of its own,
+/// and folding every such client into one shared key would let one of them
+/// mark it "known" (by logging in once) and so lift the account-wide limit
+/// for all of them. [`LoginThrottle`] applies only the account-wide budget
+/// to them instead (fail-closed).
+pub(crate) fn client_key(client: &ClientInfo) -> Option<String> {
+    let raw = ip_bucket(given(client.client_key.as_deref()).or_else(|| given(client.ip.as_deref()))?);
+    let plain = raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b':' | b'-' | b'_' | b'/'));
+    Some(if raw.len() <= 64 && plain {
+        raw
     } else {
         format!("h-{}", hex::encode(&Sha256::digest(raw.as_bytes())[..16]))
-    }
+    })
+}
+
+/// A non-blank value, trimmed.
+fn given(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// The throttling identity of an account: the user id, or for an email that
@@ -74,8 +113,10 @@ pub(crate) fn account_key(user: Option<UserId>, email: &str) -> String {
 pub(crate) struct LoginThrottle<'a> {
     inner: &'a Inner,
     account_key: String,
-    client_key: String,
-    known_key: String,
+    /// `None` for a client without a key (see [`client_key`]): only the
+    /// account-wide counter applies to it.
+    client_key: Option<String>,
+    known_key: Option<String>,
 }
 
 impl<'a> LoginThrottle<'a> {
@@ -85,8 +126,8 @@ impl<'a> LoginThrottle<'a> {
         Self {
             inner,
             account_key: format!("login:acct:{account}"),
-            client_key: format!("login:acct:{account}:client:{client}"),
-            known_key: format!("login:known:{account}:{client}"),
+            client_key: client.as_ref().map(|c| format!("login:acct:{account}:client:{c}")),
+            known_key: client.as_ref().map(|c| format!("login:known:{account}:{c}")),
         }
     }
 
@@ -97,16 +138,23 @@ impl<'a> LoginThrottle<'a> {
             return Ok(());
         }
         let store = &self.inner.store;
-        if let Some(counter) = store.get_counter(&self.client_key).await?
+        if let Some(key) = &self.client_key
+            && let Some(counter) = store.get_counter(key).await?
             && let Some(retry_after) = wait_for(&counter, config.per_client_failures, config.max_backoff, now)
         {
             return Err(Error::RateLimited { retry_after });
         }
         if let Some(counter) = store.get_counter(&self.account_key).await?
             && let Some(retry_after) = wait_for(&counter, config.per_account_failures, config.max_backoff, now)
-            && store.get_counter(&self.known_key).await?.is_none()
         {
-            return Err(Error::RateLimited { retry_after });
+            // A keyless client is never "known": the account-wide budget always applies.
+            let known = match &self.known_key {
+                Some(key) => store.get_counter(key).await?.is_some(),
+                None => false,
+            };
+            if !known {
+                return Err(Error::RateLimited { retry_after });
+            }
         }
         Ok(())
     }
@@ -118,19 +166,50 @@ impl<'a> LoginThrottle<'a> {
             return Ok(());
         }
         let window = chrono::Duration::from_std(config.window).map_err(Error::internal)?;
-        self.inner.store.hit_counter(&self.client_key, now, window).await?;
+        if let Some(key) = &self.client_key {
+            self.inner.store.hit_counter(key, now, window).await?;
+        }
         self.inner.store.hit_counter(&self.account_key, now, window).await?;
         Ok(())
     }
 
     /// After a successful login: forgets this client's failures and marks it
     /// as known to the account (so account-wide back-off never applies to it).
+    /// A keyless client cannot be recognised later, so nothing is recorded.
     pub(crate) async fn record_success(&self, now: DateTime<Utc>) -> Result<()> {
         if !self.inner.config.throttle.enabled {
             return Ok(());
         }
-        self.inner.store.clear_counter(&self.client_key).await?;
-        self.inner.store.hit_counter(&self.known_key, now, KNOWN_CLIENT_WINDOW).await?;
+        let (Some(client_key), Some(known_key)) = (&self.client_key, &self.known_key) else { return Ok(()) };
+        self.inner.store.clear_counter(client_key).await?;
+        self.inner.store.hit_counter(known_key, now, KNOWN_CLIENT_WINDOW).await?;
+        Ok(())
+    }
+}
+
+impl AuthService {
+    /// Counts one request of the client at `ip` against a fixed-window limit
+    /// of `max_requests` per `window`, in the store (so every server over one
+    /// database shares it) and by core's clock, under the key
+    /// `<scope>:ip:<bucket>` where the bucket is [`ip_bucket`] (an IPv6
+    /// client counts by its /64). `rate_limited` with the time left in the
+    /// window once the limit is passed. The HTTP adapter's per-IP limit on
+    /// `/v1/auth/*` is this call with scope `http:auth`.
+    ///
+    /// Counting happens whether or not [`ThrottleConfig::enabled`](crate::ThrottleConfig::enabled)
+    /// is set: the caller chose the limit. A window too long for the clock
+    /// (more than about 292 billion years) is `validation_failed` on `window`.
+    pub async fn count_request(&self, scope: &str, ip: &str, max_requests: u32, window: Duration) -> Result<()> {
+        let window = chrono::Duration::from_std(window)
+            .map_err(|_| Error::invalid("window", "out_of_range", "the window is too long"))?;
+        let now = self.inner.now();
+        let key = format!("{scope}:ip:{}", ip_bucket(ip));
+        let counter = self.inner.store.hit_counter(&key, now, window).await?;
+        if counter.count > max_requests {
+            let retry_after =
+                positive_whole_seconds(counter.window_started_at + window - now).unwrap_or(Duration::from_secs(1));
+            return Err(Error::RateLimited { retry_after });
+        }
         Ok(())
     }
 }
@@ -187,15 +266,39 @@ mod tests {
 
     #[test]
     fn client_keys_are_bounded_and_separator_free() {
-        let ip = ClientInfo::from_ip("2001:db8::1");
-        assert_eq!(client_key(&ip), "2001:db8::1");
+        let ip = ClientInfo::from_ip("192.0.2.1");
+        assert_eq!(client_key(&ip).as_deref(), Some("192.0.2.1"));
         let keyed = ClientInfo { client_key: Some("device-42".into()), ..ClientInfo::from_ip("10.0.0.1") };
-        assert_eq!(client_key(&keyed), "device-42");
-        assert_eq!(client_key(&ClientInfo::default()), "anonymous");
+        assert_eq!(client_key(&keyed).as_deref(), Some("device-42"));
         let odd = ClientInfo { client_key: Some("a key/with spaces".into()), ..Default::default() };
-        let hashed = client_key(&odd);
+        let hashed = client_key(&odd).unwrap();
         assert!(hashed.starts_with("h-") && hashed.len() == 34, "{hashed}");
-        assert_eq!(client_key(&odd), hashed);
+        assert_eq!(client_key(&odd).unwrap(), hashed);
+    }
+
+    #[test]
+    fn a_client_without_key_or_ip_has_no_key_of_its_own() {
+        assert_eq!(client_key(&ClientInfo::default()), None);
+        let blank = ClientInfo { client_key: Some("  ".into()), ip: Some(String::new()), user_agent: None };
+        assert_eq!(client_key(&blank), None);
+        // Only the IP: it is the key.
+        let ip_only = ClientInfo { ip: Some("198.51.100.4".into()), ..Default::default() };
+        assert_eq!(client_key(&ip_only).as_deref(), Some("198.51.100.4"));
+    }
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_64() {
+        let a = client_key(&ClientInfo::from_ip("2001:db8:1:2:aaaa::1")).unwrap();
+        let b = client_key(&ClientInfo::from_ip("2001:db8:1:2:bbbb:cccc:dddd:9")).unwrap();
+        assert_eq!(a, "2001:db8:1:2::/64");
+        assert_eq!(a, b, "one /64, one key");
+        assert_ne!(client_key(&ClientInfo::from_ip("2001:db8:1:3::1")).unwrap(), a);
+        // An explicit key that is an address is bucketed too (`from_ip` sets both).
+        let explicit = ClientInfo { client_key: Some("2001:db8:1:2::77".into()), ..Default::default() };
+        assert_eq!(client_key(&explicit).unwrap(), a);
+        assert_eq!(ip_bucket("::ffff:198.51.100.4"), "198.51.100.4");
+        assert_eq!(ip_bucket(" 203.0.113.7 "), "203.0.113.7");
+        assert_eq!(ip_bucket("not-an-ip"), "not-an-ip");
     }
 
     #[test]

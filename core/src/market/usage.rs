@@ -21,6 +21,11 @@ pub const USAGE_MAX_AGE_DAYS: i64 = 90;
 pub const USAGE_MAX_RANGE_DAYS: i64 = 366;
 /// Days covered by default by [`MarketService::usage`], today included.
 pub const USAGE_DEFAULT_DAYS: i64 = 30;
+/// How far back a [`MarketService::usage`] date may lie, in days (about ten years).
+pub const USAGE_QUERY_MAX_PAST_DAYS: i64 = 3660;
+/// How far ahead of today (UTC) a [`MarketService::usage`] date may lie, in
+/// days: one, for callers whose local day is already tomorrow in UTC.
+pub const USAGE_QUERY_MAX_FUTURE_DAYS: i64 = 1;
 
 /// True for `^[a-z0-9][a-z0-9._-]{0,63}$`.
 fn valid_event_name(name: &str) -> bool {
@@ -88,8 +93,12 @@ impl MarketService {
     /// events as zeros. Default: the last 30 days, today included.
     ///
     /// Only the owner and administrators may read it (`forbidden`; `not_found`
-    /// for drafts and deleted agents of others). `validation_failed` on `to`
-    /// when it is before `from`, or when the range exceeds 366 days.
+    /// for drafts and deleted agents of others). `validation_failed`
+    /// (`out_of_range`) on `from` or `to` outside the window of
+    /// [`USAGE_QUERY_MAX_PAST_DAYS`] before today to
+    /// [`USAGE_QUERY_MAX_FUTURE_DAYS`] after it (an extreme date such as
+    /// `-262143-01-01` is refused, never computed with); on `to` when it is
+    /// before `from`, or when the range exceeds 366 days.
     pub async fn usage(&self, principal: &Principal, agent: &AgentRef, query: UsageQuery) -> Result<Vec<DailyUsage>> {
         self.inner.active_user(principal).await?;
         let (_, found) = self.inner.resolve_agent(agent).await?;
@@ -101,8 +110,12 @@ impl MarketService {
             });
         }
         let today = self.inner.now().date_naive();
+        check_usage_window(today, &query)?;
         let to = query.to.unwrap_or(today);
-        let from = query.from.unwrap_or(to - Duration::days(USAGE_DEFAULT_DAYS - 1));
+        // `to` is inside the window, far from the calendar's ends: no overflow.
+        let from = query
+            .from
+            .unwrap_or_else(|| to.checked_sub_signed(Duration::days(USAGE_DEFAULT_DAYS - 1)).unwrap_or(NaiveDate::MIN));
         if to < from {
             return Err(Error::invalid("to", "before_from", "to must not be before from"));
         }
@@ -113,6 +126,23 @@ impl MarketService {
         let buckets = self.inner.store.usage_by_day(found.id, from, to).await?;
         Ok(fill_days(from, to, &buckets))
     }
+}
+
+/// `out_of_range` on each of `from` and `to` that lies outside the window
+/// around `today` (see [`USAGE_QUERY_MAX_PAST_DAYS`]).
+fn check_usage_window(today: NaiveDate, query: &UsageQuery) -> Result<()> {
+    let earliest = today.checked_sub_signed(Duration::days(USAGE_QUERY_MAX_PAST_DAYS)).unwrap_or(NaiveDate::MIN);
+    let latest = today.checked_add_signed(Duration::days(USAGE_QUERY_MAX_FUTURE_DAYS)).unwrap_or(NaiveDate::MAX);
+    let errors: Vec<FieldError> = [("from", query.from), ("to", query.to)]
+        .into_iter()
+        .filter_map(|(field, date)| {
+            let date = date?;
+            (date < earliest || date > latest).then(|| {
+                FieldError::new(field, "out_of_range", format!("{field} must lie between {earliest} and {latest}"))
+            })
+        })
+        .collect();
+    if errors.is_empty() { Ok(()) } else { Err(Error::Validation(errors)) }
 }
 
 /// One entry per day in `from..=to`, taken from `buckets` (ascending) or zero.
@@ -147,6 +177,30 @@ mod tests {
         for bad in ["", "Run", ".run", "-x", "a b", "é", &"a".repeat(65)] {
             assert!(!valid_event_name(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn usage_dates_outside_the_window_are_out_of_range_even_at_the_calendars_ends() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let query = |from: Option<NaiveDate>, to: Option<NaiveDate>| UsageQuery { from, to };
+        let fields = |q: UsageQuery| match check_usage_window(today, &q) {
+            Ok(()) => Vec::new(),
+            Err(err) => {
+                assert!(err.field_errors().iter().all(|f| f.code == "out_of_range"));
+                err.field_errors().iter().map(|f| f.field.clone()).collect()
+            }
+        };
+        assert!(fields(query(None, None)).is_empty());
+        let earliest = today - Duration::days(USAGE_QUERY_MAX_PAST_DAYS);
+        let latest = today + Duration::days(USAGE_QUERY_MAX_FUTURE_DAYS);
+        assert!(fields(query(Some(earliest), Some(latest))).is_empty(), "the bounds are inside");
+        assert_eq!(fields(query(Some(earliest - Duration::days(1)), None)), ["from"]);
+        assert_eq!(fields(query(None, Some(latest + Duration::days(1)))), ["to"]);
+        assert_eq!(fields(query(Some(NaiveDate::MIN), Some(NaiveDate::MAX))), ["from", "to"]);
+        assert_eq!(fields(query(None, Some(NaiveDate::MIN))), ["to"]);
+        // Near the calendar's ends the window itself does not overflow.
+        assert!(check_usage_window(NaiveDate::MIN, &query(Some(NaiveDate::MIN), None)).is_ok());
+        assert!(check_usage_window(NaiveDate::MAX, &query(None, Some(NaiveDate::MAX))).is_ok());
     }
 
     #[test]

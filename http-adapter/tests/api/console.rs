@@ -31,6 +31,21 @@ fn assert_self_contained(name: &str, body: &str) {
     }
 }
 
+/// The relative import specifiers of a module (`from "./x.js?v=…"`, `import "./x.js?v=…"`).
+fn module_imports(source: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for pattern in [" from \"./", "import \"./"] {
+        for (at, _) in source.match_indices(pattern) {
+            let start = at + pattern.len() - 2;
+            let end = start + source[start..].find('"').unwrap();
+            found.push(source[start..end].to_string());
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
 #[tokio::test]
 async fn the_page_is_served_with_a_strict_policy() {
     let app = TestApp::new();
@@ -117,8 +132,31 @@ async fn the_assets_have_their_types_and_load_nothing_from_elsewhere() {
     assert_eq!(js.header("cache-control"), Some("public, max-age=86400"));
     assert_eq!(js.header("x-content-type-options"), Some("nosniff"));
     assert_self_contained("console.js", text(&js));
-    // API calls are relative to the module's URL, so any mount prefix works.
-    assert!(text(&js).contains("new URL(\"./\", import.meta.url)"));
+
+    // Every module it imports is served as JavaScript, versioned, self-contained.
+    // Walked from the entry: its imports are `./modules/…`, theirs `./…` beside them.
+    let mut pending: Vec<String> = module_imports(text(&js)).iter().map(|s| s[1..].to_string()).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut sources = String::new();
+    while let Some(path) = pending.pop() {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        assert!(path.starts_with("/modules/") && path.contains("?v="), "{path}");
+        let module = app.get(&path, None).await;
+        assert_eq!(module.status, 200, "{path}");
+        assert_eq!(module.header("content-type"), Some("text/javascript; charset=utf-8"), "{path}");
+        assert_eq!(module.header("cache-control"), Some("public, max-age=86400"), "{path}");
+        assert_self_contained(&path, text(&module));
+        pending.extend(module_imports(text(&module)).iter().map(|s| format!("/modules/{}", &s[2..])));
+        sources.push_str(text(&module));
+    }
+    assert!(seen.len() >= 10, "{seen:?}");
+    // API calls are relative to the modules' URL, so any mount prefix works.
+    assert!(sources.contains("new URL(\"../\", import.meta.url)"));
+    assert!(sources.contains("new URL(\"openapi.json\", ROOT)"), "enumerations come from the API document");
+    app.get("/modules/nope.js", None).await.problem(404, "not_found");
+    app.get("/modules/../console.js", None).await.problem(404, "not_found");
 
     let css = app.get(asset_url(html, "console.css").trim_start_matches('.'), None).await;
     assert_eq!(css.status, 200);
@@ -134,7 +172,9 @@ async fn the_assets_have_their_types_and_load_nothing_from_elsewhere() {
 #[tokio::test]
 async fn the_console_can_be_switched_off() {
     let app = TestApp::with_options(|o| o.console = false);
-    for path in ["/", "/console.js", "/console.css", "/reset-password?token=x", "/verify-email?token=x"] {
+    for path in
+        ["/", "/console.js", "/modules/api.js", "/console.css", "/reset-password?token=x", "/verify-email?token=x"]
+    {
         app.get(path, None).await.problem(404, "not_found");
     }
     app.get("/healthz", None).await.ok(200);
@@ -146,7 +186,7 @@ async fn the_console_is_not_part_of_the_api_document() {
     let app = TestApp::new();
     let doc = app.get("/openapi.json", None).await;
     let paths = doc.ok(200)["paths"].as_object().unwrap();
-    for path in ["/", "/console.js", "/console.css", "/reset-password", "/verify-email"] {
+    for path in ["/", "/console.js", "/modules/{name}", "/console.css", "/reset-password", "/verify-email"] {
         assert!(!paths.contains_key(path), "{path} is documented");
     }
 }
@@ -179,6 +219,13 @@ async fn nested_under_a_prefix_the_page_reaches_its_assets() {
     let resolve = |relative: &str| format!("/{}", relative.trim_start_matches("./"));
     let loaded = app.get(&resolve(&js), None).await;
     assert_eq!(loaded.header("content-type"), Some("text/javascript; charset=utf-8"));
+    // Its modules resolve beside it, under the prefix.
+    let js_url = resolve(&js);
+    let dir = &js_url[..js_url.rfind('/').unwrap() + 1];
+    for specifier in module_imports(text(&loaded)) {
+        let module = app.get(&format!("{dir}{}", specifier.trim_start_matches("./")), None).await;
+        assert_eq!(module.header("content-type"), Some("text/javascript; charset=utf-8"), "{specifier}");
+    }
     let loaded = app.get(&resolve(&css), None).await;
     assert_eq!(loaded.header("content-type"), Some("text/css; charset=utf-8"));
 

@@ -92,8 +92,7 @@ impl TestApp {
             .notifier(Arc::new(notifier.clone()))
             .build()
             .unwrap();
-        let mut options =
-            HttpOptions { auth_rate_limit: None, clock: Arc::new(clock.clone()), ..HttpOptions::default() };
+        let mut options = HttpOptions { auth_rate_limit: None, ..HttpOptions::default() };
         edit(&mut options);
         let router = router(mart.clone(), options);
         Self { router, mart, clock, notifier, peer: "203.0.113.7:40000".parse().unwrap() }
@@ -102,6 +101,11 @@ impl TestApp {
     /// Sends a request built by the caller (the peer address is added).
     pub async fn send(&self, mut request: Request<Body>) -> Answer {
         request.extensions_mut().insert(ConnectInfo(self.peer));
+        self.send_without_peer(request).await
+    }
+
+    /// Sends a request as a host that serves the router without `ConnectInfo` would.
+    pub async fn send_without_peer(&self, request: Request<Body>) -> Answer {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();

@@ -5,10 +5,12 @@ mod helpers;
 
 mod accounts;
 mod admin;
+mod bounds;
 mod builder;
 mod console;
 mod edge;
 mod failing;
+mod hardening;
 mod market;
 mod mounting;
 mod openapi;
