@@ -1,9 +1,23 @@
-//! The OpenAPI document: served, every documented operation routed, and the
+//! The OpenAPI document: served, every documented operation routed, the
 //! answers of a walkthrough conforming to the documented schemas (a small
-//! JSON Schema checker for the subset the document uses).
+//! JSON Schema checker for the subset the document uses), and every component
+//! and limit taken from the core (`agentmart_core::schema::components`), never
+//! typed a second time.
 
 use axum::http::Method;
 use serde_json::{Value, json};
+
+use agentmart_core::agents::{
+    ALLOWED_MODES, MAX_CHANGELOG_LEN, MAX_CONVERSATION_STARTER_LEN, MAX_CONVERSATION_STARTERS, MAX_DESCRIPTION_LEN,
+    MAX_MAX_TOKENS, MAX_NAME_LEN, MAX_PREVIEW_INPUT_LEN, MAX_SKILL_DESCRIPTION_LEN, MAX_SKILL_EXAMPLE_LEN,
+    MAX_SKILL_EXAMPLES, MAX_SKILL_ID_LEN, MAX_SKILL_TAG_LEN, MAX_SKILL_TAGS, MAX_SKILLS, MAX_SLUG_LEN,
+    MAX_STATUS_MESSAGE_LEN, MAX_SYSTEM_PROMPT_LEN, MAX_TAG_LEN, MAX_TAGLINE_LEN, MAX_TAGS, MAX_TEMPERATURE,
+    MAX_URL_LEN,
+};
+use agentmart_core::auth::{MAX_AVATAR_URL_LEN, MAX_BIO_LEN, MAX_DISPLAY_NAME_LEN, MAX_EMAIL_LEN, MAX_HANDLE_LEN};
+use agentmart_core::market::{MAX_REVIEW_BODY, MAX_REVIEW_TITLE, MAX_USAGE_EVENT_LEN, MAX_USAGE_UNITS};
+use agentmart_core::storage::{CatalogSort, ReviewSort};
+use agentmart_core::{AgentStatus, ErrorCode, MAX_PAGE_SIZE, MAX_STARS, MIN_STARS, PasswordPolicy, Role};
 
 use crate::helpers::{Answer, TestApp, agent_body};
 
@@ -36,6 +50,10 @@ fn validate(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), 
         let ok = options.iter().filter(|s| validate(doc, s, value, at).is_ok()).count();
         return if ok == 1 { Ok(()) } else { Err(format!("{at}: {ok} oneOf options match {value}")) };
     }
+    if let Some(options) = schema.get("anyOf").and_then(Value::as_array) {
+        let ok = options.iter().any(|s| validate(doc, s, value, at).is_ok());
+        return if ok { Ok(()) } else { Err(format!("{at}: no anyOf option matches {value}")) };
+    }
     if let Some(kind) = schema.get("type") {
         let kinds: Vec<&str> = match kind {
             Value::String(k) => vec![k.as_str()],
@@ -61,6 +79,17 @@ fn validate(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), 
         && n > max
     {
         return Err(format!("{at}: {n} > {max}"));
+    }
+    let chars = value.as_str().map(|t| t.chars().count());
+    if let (Some(max), Some(n)) = (schema.get("maxLength").and_then(Value::as_u64), chars)
+        && n as u64 > max
+    {
+        return Err(format!("{at}: {n} characters > maxLength {max}"));
+    }
+    if let (Some(max), Some(items)) = (schema.get("maxItems").and_then(Value::as_u64), value.as_array())
+        && items.len() as u64 > max
+    {
+        return Err(format!("{at}: {} items > maxItems {max}", items.len()));
     }
     if let Some(object) = value.as_object() {
         for key in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
@@ -258,4 +287,193 @@ async fn a_walkthrough_conforms_to_the_document() {
     c.check("post", "/v1/auth/logout", &app.call(Method::POST, "/v1/auth/logout", owner, None).await);
     c.check("post", "/v1/auth/logout-all", &app.call(Method::POST, "/v1/auth/logout-all", fan_token, None).await);
     assert!(c.checked >= 50, "{} answers checked", c.checked);
+}
+
+/// The JSON Schema keywords that state a limit.
+const LIMIT_KEYWORDS: [&str; 9] =
+    ["maxLength", "minLength", "maxItems", "minItems", "maximum", "minimum", "pattern", "enum", "const"];
+
+/// Every (JSON pointer, keyword, value) of a limit keyword under `value`.
+fn limits(value: &Value, at: &str, out: &mut Vec<(String, String, Value)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                if LIMIT_KEYWORDS.contains(&key.as_str()) {
+                    out.push((at.to_string(), key.clone(), child.clone()));
+                } else {
+                    limits(child, &format!("{at}/{key}"), out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| limits(v, &format!("{at}/{i}"), out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_core_component_is_in_the_document_as_the_core_describes_it() {
+    let doc = agentmart_http::openapi::document();
+    let documented = doc["components"]["schemas"].as_object().unwrap();
+    let core = agentmart_core::schema::components();
+    for (name, schema) in &core {
+        assert_eq!(documented.get(name), Some(schema), "component {name} is the core's");
+    }
+    // The names other clients code against.
+    for name in ["MimeType", "CatalogSort", "ReviewSort", "AgentDefinition", "AgentStatus", "Role", "ErrorCode"] {
+        assert!(core.contains_key(name), "core describes {name}");
+    }
+    // The shapes only HTTP has state no limit of their own: a new password is the registration rule, copied.
+    let password = &core["RegisterRequest"]["properties"]["password"];
+    for (name, schema) in documented.iter().filter(|(name, _)| !core.contains_key(*name)) {
+        let mut found = Vec::new();
+        limits(schema, name, &mut found);
+        for (at, keyword, _) in found {
+            let property = at.rsplit('/').next().unwrap();
+            assert_eq!(property, "new_password", "{at}: `{keyword}` typed in openapi.rs; take it from the core");
+        }
+        if let Some(new_password) = schema["properties"].get("new_password") {
+            assert_eq!(new_password, password, "{name}.new_password is the registration rule");
+        }
+    }
+    // Every `$ref` of the document resolves.
+    fn refs(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    out.push(r.clone());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    for r in found {
+        let name = r.strip_prefix("#/components/schemas/").unwrap();
+        assert!(documented.contains_key(name), "{r} resolves");
+    }
+}
+
+#[test]
+fn the_document_limits_are_the_core_constants() {
+    let doc = agentmart_http::openapi::document();
+    let schemas = &doc["components"]["schemas"];
+    let prop = |schema: &str, field: &str| schemas[schema]["properties"][field].clone();
+    let check = |schema: &str, field: &str, keyword: &str, expected: Value| {
+        let at = prop(schema, field);
+        assert_eq!(at[keyword], expected, "{schema}.{field} {keyword}: {at}");
+    };
+    let len = |n: usize| json!(n);
+    let pattern = |rest: &str, min: usize, max: usize| json!(format!("^[a-z0-9][{rest}]{{{min},{}}}$", max - 1));
+
+    // Definition fields, in the definition and in a draft patch alike.
+    for schema in ["AgentDefinition", "DraftPatch"] {
+        check(schema, "name", "maxLength", len(MAX_NAME_LEN));
+        check(schema, "name", "minLength", json!(1));
+        check(schema, "tagline", "maxLength", len(MAX_TAGLINE_LEN));
+        check(schema, "description", "maxLength", len(MAX_DESCRIPTION_LEN));
+        check(schema, "system_prompt", "maxLength", len(MAX_SYSTEM_PROMPT_LEN));
+        check(schema, "skills", "maxItems", len(MAX_SKILLS));
+        check(schema, "conversation_starters", "maxItems", len(MAX_CONVERSATION_STARTERS));
+        assert_eq!(prop(schema, "conversation_starters")["items"]["maxLength"], len(MAX_CONVERSATION_STARTER_LEN));
+        check(schema, "tags", "maxItems", len(MAX_TAGS));
+        assert_eq!(prop(schema, "tags")["items"]["pattern"], pattern("a-z0-9-", 0, MAX_TAG_LEN));
+        check(schema, "category", "pattern", pattern("a-z0-9-", 0, MAX_TAG_LEN));
+        check(schema, "icon_url", "maxLength", len(MAX_URL_LEN));
+        check(schema, "documentation_url", "maxLength", len(MAX_URL_LEN));
+        for modes in ["input_modes", "output_modes"] {
+            assert_eq!(prop(schema, modes)["items"]["$ref"], "#/components/schemas/MimeType");
+        }
+    }
+    let modes: Vec<&str> =
+        schemas["MimeType"]["enum"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    assert_eq!(modes, ALLOWED_MODES);
+    check("CreateAgent", "slug", "pattern", pattern("a-z0-9-", 1, MAX_SLUG_LEN));
+    check("CreateAgent", "name", "maxLength", len(MAX_NAME_LEN));
+    check("Skill", "id", "pattern", pattern("a-z0-9_-", 0, MAX_SKILL_ID_LEN));
+    check("Skill", "name", "maxLength", len(MAX_NAME_LEN));
+    check("Skill", "description", "maxLength", len(MAX_SKILL_DESCRIPTION_LEN));
+    check("Skill", "tags", "maxItems", len(MAX_SKILL_TAGS));
+    assert_eq!(prop("Skill", "tags")["items"]["maxLength"], len(MAX_SKILL_TAG_LEN));
+    check("Skill", "examples", "maxItems", len(MAX_SKILL_EXAMPLES));
+    assert_eq!(prop("Skill", "examples")["items"]["maxLength"], len(MAX_SKILL_EXAMPLE_LEN));
+    check("ModelSettings", "name", "maxLength", len(MAX_NAME_LEN));
+    check("ModelSettings", "temperature", "maximum", json!(MAX_TEMPERATURE));
+    check("ModelSettings", "max_tokens", "maximum", json!(MAX_MAX_TOKENS));
+    check("PreviewRequest", "input", "maxLength", len(MAX_PREVIEW_INPUT_LEN));
+    check("PublishRequest", "changelog", "maxLength", len(MAX_CHANGELOG_LEN));
+    check("StatusChange", "status_message", "maxLength", len(MAX_STATUS_MESSAGE_LEN));
+    check("Moderation", "status_message", "maxLength", len(MAX_STATUS_MESSAGE_LEN));
+
+    // Marketplace.
+    for schema in ["RateRequest", "ReviewView"] {
+        check(schema, "stars", "minimum", json!(MIN_STARS));
+        check(schema, "stars", "maximum", json!(MAX_STARS));
+    }
+    check("RateRequest", "title", "maxLength", len(MAX_REVIEW_TITLE));
+    check("RateRequest", "body", "maxLength", len(MAX_REVIEW_BODY));
+    check("UsageRequest", "units", "maximum", json!(MAX_USAGE_UNITS));
+    check("UsageRequest", "event", "pattern", pattern("a-z0-9._-", 0, MAX_USAGE_EVENT_LEN));
+
+    // Accounts.
+    let policy = PasswordPolicy::default();
+    check("RegisterRequest", "password", "minLength", len(policy.min_len));
+    check("RegisterRequest", "password", "maxLength", len(policy.max_len));
+    check("RegisterRequest", "email", "maxLength", len(MAX_EMAIL_LEN));
+    check("RegisterRequest", "handle", "pattern", pattern("a-z0-9-", 1, MAX_HANDLE_LEN));
+    check("RegisterRequest", "display_name", "maxLength", len(MAX_DISPLAY_NAME_LEN));
+    for schema in ["ResetRequest", "ChangeRequest"] {
+        assert_eq!(prop(schema, "new_password"), prop("RegisterRequest", "password"), "{schema}");
+    }
+    check("ProfilePatch", "handle", "pattern", pattern("a-z0-9-", 1, MAX_HANDLE_LEN));
+    check("ProfilePatch", "display_name", "maxLength", len(MAX_DISPLAY_NAME_LEN));
+    check("ProfilePatch", "bio", "maxLength", len(MAX_BIO_LEN));
+    check("ProfilePatch", "avatar_url", "maxLength", len(MAX_AVATAR_URL_LEN));
+
+    // Page sizes: the request types and every `limit` parameter.
+    for schema in ["PageRequest", "ListAgents", "ListReviews"] {
+        check(schema, "limit", "maximum", json!(MAX_PAGE_SIZE));
+        check(schema, "limit", "minimum", json!(1));
+    }
+    let mut limit_params = 0;
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            for param in op["parameters"].as_array().unwrap() {
+                let mut found = Vec::new();
+                limits(&param["schema"], "", &mut found);
+                if param["name"] == "limit" {
+                    assert_eq!(param["schema"]["maximum"], json!(MAX_PAGE_SIZE));
+                    limit_params += 1;
+                } else {
+                    assert!(found.is_empty(), "parameter {} types a limit: {found:?}", param["name"]);
+                }
+            }
+        }
+    }
+    assert!(limit_params >= 5, "{limit_params} paged operations");
+
+    // Enumerations: each documented value is one the core accepts, and every core value is documented.
+    fn values(schema: &Value) -> Vec<Value> {
+        schema["enum"].as_array().unwrap().clone()
+    }
+    for v in values(&schemas["CatalogSort"]) {
+        serde_json::from_value::<CatalogSort>(v).unwrap();
+    }
+    for v in values(&schemas["ReviewSort"]) {
+        serde_json::from_value::<ReviewSort>(v).unwrap();
+    }
+    for v in values(&schemas["AgentStatus"]) {
+        serde_json::from_value::<AgentStatus>(v).unwrap();
+    }
+    for v in values(&schemas["Role"]) {
+        serde_json::from_value::<Role>(v).unwrap();
+    }
+    assert_eq!(values(&schemas["CatalogSort"]).len(), 6);
+    let codes: Vec<Value> = ErrorCode::ALL.iter().map(|c| json!(c.as_str())).collect();
+    assert_eq!(values(&schemas["ErrorCode"]), codes);
+    assert_eq!(prop("Problem", "code")["$ref"], "#/components/schemas/ErrorCode");
+    let sort = doc["paths"]["/v1/agents"]["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "sort");
+    assert_eq!(sort.unwrap()["schema"]["$ref"], "#/components/schemas/CatalogSort");
 }
