@@ -31,3 +31,26 @@ fn migrate_never_prints_the_store_password() {
         assert!(!all.contains(secret) && all.contains("is ready"), "{all}");
     }
 }
+
+#[test]
+fn dev_mode_warns_at_startup() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sled:{}", dir.path().join("data").display());
+    let mut child = command(&["serve", "--dev", "--listen", "127.0.0.1:0", "--store", &store], &[])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut seen = Vec::new();
+    for line in BufReader::new(child.stderr.take().unwrap()).lines().map_while(Result::ok) {
+        let serving = line.contains("agentmart serving");
+        seen.push(line);
+        if serving {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(seen.iter().any(|l| l.contains("WARN") && l.contains("--dev")), "{seen:#?}");
+}
