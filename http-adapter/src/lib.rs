@@ -92,7 +92,17 @@ pub fn router(mart: Agentmart, options: HttpOptions) -> Router {
     app.layer(axum::middleware::from_fn_with_state(state.clone(), edge::edge)).with_state(state)
 }
 
+/// The CORS layer of the allow-list. `*` means any origin, *without*
+/// credentials (no `Access-Control-Allow-Credentials`; bearer tokens in
+/// `Authorization` still work, cookies are never involved); it wins over any
+/// other entry of the list.
 fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.iter().any(|o| o.trim() == "*") {
+        if origins.len() > 1 {
+            tracing::warn!("CORS origin `*` allows any origin; the other listed origins add nothing");
+        }
+        return Some(cors_common(CorsLayer::new().allow_origin(AllowOrigin::any())));
+    }
     let origins: Vec<HeaderValue> = origins
         .iter()
         .filter_map(|o| match HeaderValue::from_str(o.trim_end_matches('/')) {
@@ -106,12 +116,13 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
     if origins.is_empty() {
         return None;
     }
-    Some(
-        CorsLayer::new()
-            .allow_origin(AllowOrigin::list(origins))
-            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
-            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static(REQUEST_ID_HEADER)])
-            .expose_headers([HeaderName::from_static(REQUEST_ID_HEADER), header::RETRY_AFTER])
-            .max_age(std::time::Duration::from_secs(600)),
-    )
+    Some(cors_common(CorsLayer::new().allow_origin(AllowOrigin::list(origins))))
+}
+
+fn cors_common(layer: CorsLayer) -> CorsLayer {
+    layer
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static(REQUEST_ID_HEADER)])
+        .expose_headers([HeaderName::from_static(REQUEST_ID_HEADER), header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(600))
 }

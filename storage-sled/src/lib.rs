@@ -38,6 +38,13 @@
 //!   replacing one-time tokens) collect them first under a per-user lock that
 //!   every writer adding such rows also takes; the directory lock makes the
 //!   process the only writer, so an in-process lock suffices.
+//! - **Durability.** By default ([`Durability::Durable`]) a write is
+//!   acknowledged only after a flush (with `fsync`) that began after its
+//!   commit has completed, so an acknowledged write survives a process crash.
+//!   Concurrent writers share flushes (group commit: one flush in flight,
+//!   writers arriving meanwhile queue for the next); [`SledStore::flush_stats`]
+//!   counts them. [`Durability::Relaxed`] (`sled:PATH?durability=relaxed`)
+//!   acknowledges from memory and may lose the last 500 ms in a crash.
 //! - **Encoding.** Records are JSON (they embed `serde_json::Value`s); the hot
 //!   small values are fixed-size binary: per-agent counters (80 bytes), the
 //!   session facts `session_auth` reads (32 bytes) and each user's role and
@@ -59,7 +66,8 @@
 //!   (tree names, the transactional view with JSON get/put and audit writing,
 //!   and the row operations one domain's cascade applies to another's
 //!   records: `tx::session_rows`, `tx::catalog_rows`, `tx::market_rows`);
-//!   `store` (the handle, locks, and the transaction runner); then the domain
+//!   `durability` (group commit); `store` (the handle, locks, and the
+//!   transaction runner, which awaits `durability` after each commit); then the domain
 //!   files (`users`, `sessions`, `agents`, `market`, `catalog`, `throttle`,
 //!   `audit`), which implement the storage traits and import the layers
 //!   below, never each other.

@@ -50,8 +50,47 @@ pub fn supported_schemes() -> &'static [&'static str] {
 /// Opens the store a URL names. Unknown schemes and malformed URLs are
 /// `validation_failed` on field `store_url`; a store that cannot be opened
 /// (locked by another process, unreachable database) is `unavailable`.
+///
+/// No error carries the URL's credentials (see [`redact_url`]).
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     let url = url.trim();
+    open_unredacted(url).await.map_err(|err| redact_error(err, url))
+}
+
+/// The error with the URL's credentials masked in every message it carries.
+fn redact_error(err: Error, url: &str) -> Error {
+    match err {
+        Error::Validation(fields) => Error::Validation(
+            fields
+                .into_iter()
+                .map(|mut f| {
+                    f.message = redact_in(&f.message, url);
+                    f
+                })
+                .collect(),
+        ),
+        Error::Unavailable(message) => Error::Unavailable(redact_in(&message, url)),
+        Error::Internal(source) => {
+            let text = crate_cause_chain(source.as_ref());
+            Error::internal(std::io::Error::other(redact_in(&text, url)))
+        }
+        other => other,
+    }
+}
+
+/// A source and its causes, joined by `: `.
+fn crate_cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+async fn open_unredacted(url: &str) -> Result<Arc<dyn Store>> {
     let Some((scheme, rest)) = url.split_once(':') else {
         return Err(bad_url(format!("store URL `{url}` has no scheme; use e.g. `sled:./agentmart-data`")));
     };
@@ -152,6 +191,63 @@ fn split_schema_param(url: &str) -> Result<(String, Option<String>)> {
     Ok((url, schema))
 }
 
+/// The URL with its credentials masked, for errors, logs and command output:
+/// the password of the user info (`postgres://app:SECRET@db/x` →
+/// `postgres://app:***@db/x`) and the value of every `password=` (or
+/// `sslpassword=`) query parameter. Other URLs come back unchanged.
+///
+/// ```
+/// assert_eq!(agentmart_stores::redact_url("postgres://app:s3cret@db:5432/prod"), "postgres://app:***@db:5432/prod");
+/// assert_eq!(agentmart_stores::redact_url("postgres://db/prod?user=app&password=s3cret"), "postgres://db/prod?user=app&password=***");
+/// assert_eq!(agentmart_stores::redact_url("sled:./data"), "sled:./data");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let mut out = url.to_string();
+    for secret in url_secrets(url) {
+        out = out.replace(&secret, "***");
+    }
+    out
+}
+
+/// `text` (an error message, say) with every credential of `url` masked as
+/// [`redact_url`] does, wherever it appears (a driver may quote the URL or
+/// the password in its own words).
+pub fn redact_in(text: &str, url: &str) -> String {
+    let mut out = text.to_string();
+    for secret in url_secrets(url) {
+        out = out.replace(&secret, "***");
+    }
+    out
+}
+
+/// The secret parts of a URL: the user-info password and `password=` values
+/// (both raw and as written, percent-encoded or not).
+fn url_secrets(url: &str) -> Vec<String> {
+    let mut secrets = Vec::new();
+    if let Some((_, rest)) = url.split_once("://") {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if let Some((userinfo, _)) = authority.rsplit_once('@')
+            && let Some((_, password)) = userinfo.split_once(':')
+            && !password.is_empty()
+        {
+            secrets.push(password.to_string());
+        }
+    }
+    if let Some((_, query)) = url.split_once('?') {
+        for pair in query.split(['&', ';']) {
+            if let Some((name, value)) = pair.split_once('=')
+                && name.to_ascii_lowercase().ends_with("password")
+                && !value.is_empty()
+            {
+                secrets.push(value.to_string());
+            }
+        }
+    }
+    // Longest first, so a secret containing another is masked whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets
+}
+
 fn bad_url(message: String) -> Error {
     Error::invalid("store_url", "invalid_format", message)
 }
@@ -201,6 +297,24 @@ mod tests {
         };
         assert_eq!(store.backend_name(), "postgres");
         store.ping().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn no_error_carries_the_urls_credentials() {
+        let secret = "hunter2-very-secret";
+        for url in [
+            format!("postgres://app:{secret}@127.0.0.1:1/db"),
+            format!("postgres://127.0.0.1:1/db?user=app&password={secret}"),
+            format!("postgres://app:{secret}@127.0.0.1:1/db?schema=bad;name"),
+            format!("mysql://app:{secret}@db/x"),
+            format!("sled:/nonexistent/data?password={secret}"),
+        ] {
+            let err = super::open(&url).await.err().expect(&url);
+            let text = format!("{err} {err:?} {:?}", err.field_errors());
+            assert!(!text.contains(secret), "{url}: {text}");
+        }
+        assert_eq!(super::redact_url("postgres://a:b@h/d?password=c&x=1"), "postgres://a:***@h/d?password=***&x=1");
+        assert_eq!(super::redact_url("postgres://a@h/d"), "postgres://a@h/d");
     }
 
     #[test]

@@ -116,6 +116,11 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Fatal> {
     };
     let backend = store.backend_name();
     let mart = Agentmart::builder(store, config).notifier(notifier).build()?;
+    if args.dev {
+        tracing::warn!(
+            "--dev: the tokens of password-reset and verification messages are logged in clear; never use it in production"
+        );
+    }
     if args.no_limits {
         tracing::warn!("--no-limits: body size, timeouts, rate limits and login throttling are OFF (load tests only)");
     }

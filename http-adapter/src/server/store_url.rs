@@ -31,7 +31,7 @@ impl StoreUrl {
     pub(crate) async fn open(&self) -> Result<Arc<dyn Store>, Fatal> {
         agentmart_stores::open(&self.0)
             .await
-            .map_err(|err| Fatal(format!("cannot open the store `{}`: {}", self.0, Fatal::from(err))))
+            .map_err(|err| Fatal(format!("cannot open the store `{}`: {}", self.redacted(), Fatal::from(err))))
     }
 
     /// Creates or upgrades the schema: opening does it (SQL stores run their
@@ -39,7 +39,12 @@ impl StoreUrl {
     pub(crate) async fn migrate(&self) -> Result<String, Fatal> {
         let store = self.open().await?;
         store.flush().await.map_err(|e| Fatal::from(agentmart_core::Error::from(e)))?;
-        Ok(format!("the {} store at `{}` is ready", store.backend_name(), self.0))
+        Ok(format!("the {} store at `{}` is ready", store.backend_name(), self.redacted()))
+    }
+
+    /// The URL with its credentials masked: the only form printed or logged.
+    pub(crate) fn redacted(&self) -> String {
+        agentmart_stores::redact_url(&self.0)
     }
 }
 
@@ -61,6 +66,14 @@ mod tests {
         assert!(err.0.contains("cannot connect to PostgreSQL"), "{err}");
         let err = StoreUrl::parse("./data").unwrap().open().await.err().unwrap();
         assert!(err.0.contains("no scheme"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn store_credentials_never_reach_the_operator() {
+        let url = StoreUrl::parse("postgres://app:pa55-secret@127.0.0.1:1/db?password=pa55-secret").unwrap();
+        let err = url.open().await.err().unwrap();
+        assert!(!err.0.contains("pa55-secret"), "{err}");
+        assert!(err.0.contains("postgres://app:***@127.0.0.1:1/db?password=***"), "{err}");
     }
 
     #[tokio::test]

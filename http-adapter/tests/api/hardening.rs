@@ -268,3 +268,20 @@ async fn auth_routes_can_be_switched_off_for_hosts_with_their_own_identity() {
     let tokens = app.mart.auth().register(request, &client).await.unwrap().tokens;
     app.get("/v1/me", Some(&tokens.access_token)).await.ok(200);
 }
+
+#[tokio::test]
+async fn a_cors_wildcard_means_any_origin_without_credentials() {
+    let app = TestApp::with_options(|o| o.cors_allowed_origins = vec!["*".into()]);
+    let preflight = Request::builder()
+        .method(axum::http::Method::OPTIONS)
+        .uri("/v1/me")
+        .header("origin", "https://anywhere.example")
+        .header("access-control-request-method", "GET")
+        .body(Body::empty())
+        .unwrap();
+    let answer = app.send(preflight).await;
+    assert_eq!(answer.header("access-control-allow-origin"), Some("*"));
+    assert!(answer.header("access-control-allow-credentials").is_none());
+    let request = Request::get("/healthz").header("origin", "https://other.example").body(Body::empty()).unwrap();
+    assert_eq!(app.send(request).await.header("access-control-allow-origin"), Some("*"));
+}
