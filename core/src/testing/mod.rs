@@ -2,6 +2,9 @@
 //!
 //! - [`MemoryStore`]: a complete in-memory [`Store`](crate::storage::Store),
 //!   the reference model, also handy in hosts' own tests;
+//! - [`FaultyStore`]: wraps any store and fails chosen calls (`Unavailable` or
+//!   `Backend`) or slows them down, switchable at run time, for adapters' tests
+//!   of their error paths;
 //! - [`conformance`]: the storage conformance suite, one `async fn` per case;
 //! - [`model`]: a property test comparing a backend with [`MemoryStore`] over
 //!   random operation sequences;
@@ -9,9 +12,11 @@
 //!   into `#[test]`s for a backend.
 
 pub mod conformance;
+mod faulty;
 mod memory;
 pub mod model;
 
+pub use faulty::{Fault, FaultyStore};
 pub use memory::MemoryStore;
 
 /// Runs the whole storage conformance suite and the model test against a backend.
