@@ -1080,18 +1080,13 @@ pub(crate) async fn publish_version(pool: &Pool, req: &PublishVersion) -> R<Agen
     let mut tx = begin(pool).await?;
     let mut agent = live_agent(&mut tx, v.agent_id).await?;
     let version_text = v.version.to_string();
-    if sqlx::query("SELECT 1 FROM agent_versions WHERE agent_id = $1 AND version = $2")
+    let exists = sqlx::query("SELECT 1 FROM agent_versions WHERE agent_id = $1 AND version = $2")
         .bind(v.agent_id.0)
         .bind(&version_text)
         .fetch_optional(&mut *tx)
         .await?
-        .is_some()
-    {
-        return Err(StorageError::Conflict(ConflictKind::Version).into());
-    }
-    if agent.latest_version != req.expected_latest {
-        return Err(StorageError::Conflict(ConflictKind::StaleVersion).into());
-    }
+        .is_some();
+    req.check(&agent, exists)?;
     sqlx::query(
         "INSERT INTO agent_versions (agent_id, version, definition, changelog, published_at, published_by) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -1104,14 +1099,7 @@ pub(crate) async fn publish_version(pool: &Pool, req: &PublishVersion) -> R<Agen
     .bind(v.published_by.0)
     .execute(&mut *tx)
     .await?;
-    agent.latest_version = Some(v.version.clone());
-    agent.updated_at = v.published_at;
-    if agent.published_at.is_none() {
-        agent.published_at = Some(v.published_at);
-    }
-    if agent.status == AgentStatus::Draft {
-        agent.status = AgentStatus::Listed;
-    }
+    agent.apply_publish(v);
     sqlx::query(
         "UPDATE agents SET latest_version = $2, updated_at = $3, published_at = $4, status = $5, in_catalog = $6, \
          deprecated = $7 WHERE id = $1",
@@ -1250,11 +1238,11 @@ pub(crate) async fn list_catalog(pool: &Pool, query: &CatalogQuery) -> R<Catalog
     );
     if relevance && search {
         if PG {
-            q.push("ts_rank('{0.125, 0.25, 0.5, 1.0}', a.search, plainto_tsquery('simple', ")
+            q.push(format!("ts_rank('{}', a.search, plainto_tsquery('simple', ", pg_rank_weights()))
                 .push_bind(joined.clone())
                 .push("))::float8");
         } else {
-            q.push("-bm25(agent_fts, 8.0, 4.0, 2.0, 1.0)");
+            q.push(format!("-bm25(agent_fts, {})", sqlite_bm25_weights()));
         }
     } else {
         q.push("CAST(0 AS DOUBLE PRECISION)");
@@ -1762,4 +1750,26 @@ pub(crate) async fn usage_by_day(pool: &Pool, agent: AgentId, from: NaiveDate, t
             })
         })
         .collect()
+}
+
+/// PostgreSQL `ts_rank` weights from core's class weights: an array literal
+/// ordered D, C, B, A (the `setweight` labels of name = A .. descriptions = D).
+fn pg_rank_weights() -> String {
+    let [a, b, c, d] = agentmart_core::text::weights::classes_relative();
+    format!("{{{d}, {c}, {b}, {a}}}")
+}
+
+/// SQLite FTS5 `bm25` column weights from core's class weights, in the
+/// column order of `agent_fts` (name, high, skills, low).
+fn sqlite_bm25_weights() -> String {
+    agentmart_core::text::weights::CLASSES.map(|w| format!("{w:?}")).join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rank_weights_come_from_core_in_each_dialects_order() {
+        assert_eq!(super::pg_rank_weights(), "{0.125, 0.25, 0.5, 1}");
+        assert_eq!(super::sqlite_bm25_weights(), "8.0, 4.0, 2.0, 1.0");
+    }
 }
