@@ -34,7 +34,7 @@ pub(crate) fn payload(err: &Error) -> String {
         message: err.to_string(),
         fields: err.field_errors(),
         // Whole seconds, rounded up, at least 1: "retry now" is never the answer.
-        retry_after: err.retry_after().map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0)).map(|s| s.max(1)),
+        retry_after: err.retry_after_secs(),
     };
     serde_json::to_string(&payload).unwrap_or_else(|_| {
         format!(r#"{{"code":"{}","message":"agentmart error","fields":[],"retryAfter":null}}"#, err.code().as_str())

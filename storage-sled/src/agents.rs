@@ -80,26 +80,11 @@ impl AgentStore for SledStore {
         let ver = &req.version;
         self.tx(&union(&[&CATALOG_TREES, &AUDIT_TREES]), |v| {
             let mut agent = get_agent_tx(v, ver.agent_id)?;
-            if agent.status == AgentStatus::Deleted {
-                return Err(abort(StorageError::Conflict(ConflictKind::AgentDeleted)));
-            }
             let vkey = version_key(ver.agent_id, &ver.version);
-            if v.t(T::Versions)?.get(&vkey)?.is_some() {
-                return Err(abort(StorageError::Conflict(ConflictKind::Version)));
-            }
-            if agent.latest_version != req.expected_latest {
-                return Err(abort(StorageError::Conflict(ConflictKind::StaleVersion)));
-            }
+            req.check(&agent, v.t(T::Versions)?.get(&vkey)?.is_some()).map_err(abort)?;
             catalog_remove_tx(v, agent.id)?;
             tx_put_json(v.t(T::Versions)?, &vkey, ver)?;
-            agent.latest_version = Some(ver.version.clone());
-            agent.updated_at = ver.published_at;
-            if agent.published_at.is_none() {
-                agent.published_at = Some(ver.published_at);
-            }
-            if agent.status == AgentStatus::Draft {
-                agent.status = AgentStatus::Listed;
-            }
+            agent.apply_publish(ver);
             tx_put_json(v.t(T::Agents)?, &agent.id.to_bytes(), &agent)?;
             if agent.status.is_public_listing() {
                 catalog_insert_tx(v, &agent, &ver.definition)?;

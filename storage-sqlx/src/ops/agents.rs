@@ -201,18 +201,13 @@ pub(crate) async fn publish_version(pool: &Pool, req: &PublishVersion) -> R<Agen
     let mut tx = begin(pool).await?;
     let mut agent = live_agent(&mut tx, v.agent_id).await?;
     let version_text = v.version.to_string();
-    if sqlx::query("SELECT 1 FROM agent_versions WHERE agent_id = $1 AND version = $2")
+    let exists = sqlx::query("SELECT 1 FROM agent_versions WHERE agent_id = $1 AND version = $2")
         .bind(v.agent_id.0)
         .bind(&version_text)
         .fetch_optional(&mut *tx)
         .await?
-        .is_some()
-    {
-        return Err(StorageError::Conflict(ConflictKind::Version).into());
-    }
-    if agent.latest_version != req.expected_latest {
-        return Err(StorageError::Conflict(ConflictKind::StaleVersion).into());
-    }
+        .is_some();
+    req.check(&agent, exists)?;
     sqlx::query(
         "INSERT INTO agent_versions (agent_id, version, definition, changelog, published_at, published_by) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -225,14 +220,7 @@ pub(crate) async fn publish_version(pool: &Pool, req: &PublishVersion) -> R<Agen
     .bind(v.published_by.0)
     .execute(&mut *tx)
     .await?;
-    agent.latest_version = Some(v.version.clone());
-    agent.updated_at = v.published_at;
-    if agent.published_at.is_none() {
-        agent.published_at = Some(v.published_at);
-    }
-    if agent.status == AgentStatus::Draft {
-        agent.status = AgentStatus::Listed;
-    }
+    agent.apply_publish(v);
     sqlx::query(
         "UPDATE agents SET latest_version = $2, updated_at = $3, published_at = $4, status = $5, in_catalog = $6, \
          deprecated = $7 WHERE id = $1",

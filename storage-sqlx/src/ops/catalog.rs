@@ -40,11 +40,11 @@ pub(crate) async fn list_catalog(pool: &Pool, query: &CatalogQuery) -> R<Catalog
     );
     if relevance && search {
         if PG {
-            q.push("ts_rank('{0.125, 0.25, 0.5, 1.0}', a.search, plainto_tsquery('simple', ")
+            q.push(format!("ts_rank('{}', a.search, plainto_tsquery('simple', ", pg_rank_weights()))
                 .push_bind(joined.clone())
                 .push("))::float8");
         } else {
-            q.push("-bm25(agent_fts, 8.0, 4.0, 2.0, 1.0)");
+            q.push(format!("-bm25(agent_fts, {})", sqlite_bm25_weights()));
         }
     } else {
         q.push("CAST(0 AS DOUBLE PRECISION)");
@@ -142,4 +142,26 @@ pub(crate) async fn get_catalog_entry(pool: &Pool, id: AgentId) -> R<Option<Cata
     .fetch_optional(pool)
     .await?;
     row.as_ref().map(entry_from_row).transpose()
+}
+
+/// PostgreSQL `ts_rank` weights from core's class weights: an array literal
+/// ordered D, C, B, A (the `setweight` labels of name = A .. descriptions = D).
+fn pg_rank_weights() -> String {
+    let [a, b, c, d] = agentmart_core::text::weights::classes_relative();
+    format!("{{{d}, {c}, {b}, {a}}}")
+}
+
+/// SQLite FTS5 `bm25` column weights from core's class weights, in the
+/// column order of `agent_fts` (name, high, skills, low).
+fn sqlite_bm25_weights() -> String {
+    agentmart_core::text::weights::CLASSES.map(|w| format!("{w:?}")).join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rank_weights_come_from_core_in_each_dialects_order() {
+        assert_eq!(super::pg_rank_weights(), "{0.125, 0.25, 0.5, 1}");
+        assert_eq!(super::sqlite_bm25_weights(), "8.0, 4.0, 2.0, 1.0");
+    }
 }

@@ -55,24 +55,12 @@ impl AgentStore for MemoryStore {
         let mut st = self.lock();
         let version = &request.version;
         let id = version.agent_id;
-        let latest = st.live_agent_mut(id)?.latest_version.clone();
-        if st.versions.get(&id).is_some_and(|v| v.contains_key(&version.version)) {
-            return Err(conflict(ConflictKind::Version));
-        }
-        if latest != request.expected_latest {
-            return Err(conflict(ConflictKind::StaleVersion));
-        }
+        let exists = st.versions.get(&id).is_some_and(|v| v.contains_key(&version.version));
+        request.check(st.live_agent_mut(id)?, exists)?;
         st.versions.entry(id).or_default().insert(version.version.clone(), version.clone());
         st.stats.entry(id).or_default();
         let agent = st.live_agent_mut(id)?;
-        agent.latest_version = Some(version.version.clone());
-        agent.updated_at = version.published_at;
-        if agent.published_at.is_none() {
-            agent.published_at = Some(version.published_at);
-        }
-        if agent.status == AgentStatus::Draft {
-            agent.status = AgentStatus::Listed;
-        }
+        agent.apply_publish(version);
         let out = agent.clone();
         st.write_audit(&request.audit);
         Ok(out)
