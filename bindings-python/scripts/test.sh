@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Python module into a virtualenv (created on first use) and runs
-# the pytest suite, the stub checks and mypy --strict on the examples.
+# the pytest suite, the stub checks, mypy --strict on the examples, and the
+# packaging check (scripts/package_check.sh: the wheel in a fresh virtualenv).
 #
 #   bash bindings-python/scripts/test.sh [extra pytest args]
 #
@@ -37,4 +38,6 @@ python "$HERE/scripts/gen_aio_stub.py" --check
 echo "== mypy --strict (package and examples/python)"
 (cd "$HERE" && mypy --strict --no-incremental --cache-dir=/dev/null -p agentmart)
 (cd "$REPO" && mypy --strict --no-incremental --cache-dir=/dev/null examples/python)
+echo "== the wheel, installed into a fresh virtualenv"
+AGENTMART_PY_TOOLS="$VENV" bash "$HERE/scripts/package_check.sh"
 echo "== python bindings: OK"
