@@ -6,6 +6,8 @@
 
 use std::sync::Arc;
 
+pub mod secret;
+
 use agentmart_core::agents::{CreateAgent, PreviewRequest, PublishRequest};
 use agentmart_core::auth::RegisterRequest;
 use agentmart_core::market::{InstallRequest, ListAgents, RateRequest, UsageRequest};
@@ -16,10 +18,10 @@ use agentmart_core::{AgentDefinition, AgentRef, Agentmart, ClientInfo, Config, S
 /// printing each step. Returns the instance (flushed) so the caller decides
 /// when the store is dropped.
 pub async fn marketplace_story(store: Arc<dyn Store>) -> Result<Agentmart, Box<dyn std::error::Error>> {
-    // 2. Configure: a real deployment loads its secret from the environment.
-    let secret = std::env::var("AGENTMART_JWT_SECRET")
-        .unwrap_or_else(|_| "example-only-secret-change-me-0123456789".to_string());
-    let mart = Agentmart::new(store, Config::with_hs256_secret(secret.into_bytes()))?;
+    // 2. Configure: the secret comes from the environment (never a published
+    // one), or is random for this run.
+    let secret = secret::resolve(std::env::var("AGENTMART_JWT_SECRET").ok())?;
+    let mart = Agentmart::new(store, Config::with_hs256_secret(secret))?;
     let client = ClientInfo::from_ip("127.0.0.1");
 
     // 3. Two users register (argon2id at OWASP parameters, so this takes a moment).

@@ -60,6 +60,9 @@ fn main() -> ExitCode {
             }
         }
     });
+    // Connections cut short by the drain timeout, and blocking work still
+    // running, must not hold the exit: the store is already flushed.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -45,7 +45,7 @@ pub(crate) enum LogFormat {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Run the HTTP server until SIGTERM or Ctrl-C.
+    /// Run the HTTP server until SIGTERM or Ctrl-C (in-flight requests drain; a second signal exits at once).
     Serve(ServeArgs),
     /// Create or upgrade the store's schema, then exit.
     Migrate(StoreArgs),
@@ -148,6 +148,12 @@ pub(crate) struct ServeArgs {
     /// Algorithm of the key files.
     #[arg(long, env = "AGENTMART_JWT_ALGORITHM", value_enum, default_value_t = KeyAlgorithm::Eddsa)]
     pub(crate) jwt_algorithm: KeyAlgorithm,
+
+    /// On SIGTERM/SIGINT, how long in-flight requests may take to finish before
+    /// their connections are closed (then the store is flushed). A second signal
+    /// exits at once. Default 30 (`[http] shutdown_timeout_secs` in the file).
+    #[arg(long, env = "AGENTMART_SHUTDOWN_TIMEOUT", value_name = "SECS")]
+    pub(crate) shutdown_timeout: Option<u64>,
 }
 
 /// Asymmetric signing algorithms for key files.

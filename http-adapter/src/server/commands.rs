@@ -12,7 +12,7 @@ use super::args::{ServeArgs, StoreArgs};
 use super::config_file::FileConfig;
 use super::notifiers::{OutboxNotifier, ServerLogNotifier};
 use super::store_url::StoreUrl;
-use super::{Fatal, fatal, keys};
+use super::{Fatal, fatal, keys, shutdown};
 
 /// Parses `10.0.0.0/8` or a single address.
 fn parse_proxy(text: &str) -> Result<IpNet, Fatal> {
@@ -92,14 +92,25 @@ pub(crate) fn core_config(args: &ServeArgs, file: &FileConfig, key: agentmart_co
     config
 }
 
+/// How long a shutdown waits for in-flight requests: the flag (or its
+/// environment variable), else the file, else 30 s; 0 does not wait.
+pub(crate) fn shutdown_timeout(args: &ServeArgs, file: &FileConfig) -> Duration {
+    args.shutdown_timeout
+        .or(file.http.shutdown_timeout_secs)
+        .map(Duration::from_secs)
+        .unwrap_or(shutdown::DEFAULT_TIMEOUT)
+}
+
 /// `agentmart serve`.
 pub(crate) async fn serve(args: ServeArgs) -> Result<(), Fatal> {
     let started = Instant::now();
+    let signals = shutdown::Signals::install()?;
     let file = match &args.config {
         Some(path) => FileConfig::load(path)?,
         None => FileConfig::default(),
     };
     let options = http_options(&args, &file)?;
+    let drain = shutdown_timeout(&args, &file);
     let url = StoreUrl::parse(&args.store.store)?;
     let store = url.open().await?;
     let (key, warning) = keys::resolve(&args, std::env::var("AGENTMART_JWT_SECRET").ok(), url.data_dir().as_deref())?;
@@ -135,41 +146,33 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Fatal> {
         startup_ms = started.elapsed().as_millis() as u64,
         "agentmart serving http://{addr} (API under /v1, health at /healthz{console})"
     );
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
-    tracing::info!("stopped accepting; in-flight requests finished; flushing the store");
+    let stopping = shutdown::watch(signals, drain);
+    let server = axum::serve(listener, app).with_graceful_shutdown(shutdown::requested(stopping.clone()));
+    let drain_expired = async {
+        shutdown::requested(stopping).await;
+        tokio::time::sleep(drain).await;
+    };
+    // `axum::serve` drops the listener at the first signal, then resolves once
+    // every connection has finished its in-flight request; the drain bound cuts
+    // the wait short (the connections still open are closed when the runtime stops).
+    let served = tokio::select! {
+        served = std::future::IntoFuture::into_future(server) => {
+            tracing::info!("stopped accepting; in-flight requests finished; flushing the store");
+            served
+        }
+        () = drain_expired => {
+            tracing::warn!(
+                timeout_secs = drain.as_secs(),
+                "shutdown timeout: closing the connections still open; flushing the store"
+            );
+            Ok(())
+        }
+    };
     let flushed = mart.flush().await;
     served.map_err(|e| Fatal(format!("server error: {e}")))?;
     flushed?;
     tracing::info!("agentmart stopped");
     Ok(())
-}
-
-/// Resolves on SIGTERM or SIGINT (Ctrl-C).
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %err, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("SIGINT received; shutting down"),
-        () = terminate => tracing::info!("SIGTERM received; shutting down"),
-    }
 }
 
 /// `agentmart migrate`.
@@ -246,6 +249,18 @@ mod tests {
         assert!(!http_options(&serve_args(&["--auth-routes", "false"]), &FileConfig::default()).unwrap().auth_routes);
         assert!(!http_options(&serve_args(&[]), &off_in_file).unwrap().auth_routes);
         assert!(http_options(&serve_args(&["--auth-routes", "true"]), &off_in_file).unwrap().auth_routes);
+    }
+
+    #[test]
+    fn the_shutdown_timeout_follows_the_flag_then_the_file() {
+        let in_file = FileConfig {
+            http: super::super::config_file::HttpSection { shutdown_timeout_secs: Some(5), ..Default::default() },
+            ..Default::default()
+        };
+        assert_eq!(shutdown_timeout(&serve_args(&[]), &FileConfig::default()), Duration::from_secs(30));
+        assert_eq!(shutdown_timeout(&serve_args(&[]), &in_file), Duration::from_secs(5));
+        assert_eq!(shutdown_timeout(&serve_args(&["--shutdown-timeout", "0"]), &in_file), Duration::ZERO);
+        assert!(super::super::args::Cli::try_parse_from(["agentmart", "serve", "--shutdown-timeout", "-1"]).is_err());
     }
 
     #[test]

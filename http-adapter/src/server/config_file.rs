@@ -15,6 +15,7 @@
 //! metrics = true
 //! console = true                    # the web console at /
 //! auth_routes = true                # /v1/auth/*; false when the host brings its own identity
+//! shutdown_timeout_secs = 30        # drain bound on SIGTERM/SIGINT
 //!
 //! [auth]
 //! access_token_ttl_secs = 900
@@ -60,6 +61,7 @@ pub(crate) struct HttpSection {
     pub(crate) metrics: Option<bool>,
     pub(crate) console: Option<bool>,
     pub(crate) auth_routes: Option<bool>,
+    pub(crate) shutdown_timeout_secs: Option<u64>,
 }
 
 /// `[auth]`.
@@ -102,6 +104,7 @@ mod tests {
         assert_eq!(config.http.auth_rate_limit, Some(60));
         assert_eq!(config.auth.access_token_ttl_secs, Some(900));
         assert_eq!(config.http.trusted_proxies, ["10.0.0.0/8"]);
+        assert_eq!(config.http.shutdown_timeout_secs, Some(30));
     }
 
     #[test]

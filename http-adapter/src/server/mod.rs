@@ -1,11 +1,12 @@
 //! The parts of the `agentmart` binary: arguments, store URLs, keys, notifiers,
-//! the configuration file, and the commands.
+//! the configuration file, graceful shutdown, and the commands.
 
 pub(crate) mod args;
 pub(crate) mod commands;
 pub(crate) mod config_file;
 pub(crate) mod keys;
 pub(crate) mod notifiers;
+pub(crate) mod shutdown;
 pub(crate) mod store_url;
 
 /// A fatal error of a command, shown to the operator as one line.
