@@ -11,6 +11,7 @@
 /// benches). The test below scans the repository so that a new one cannot be
 /// added without landing here.
 pub const PUBLISHED_SECRETS: &[&str] = &[
+    "package-check-secret-0123456789abcdef",
     "example-only-secret-change-me-0123456789",
     "quickstart-secret-change-me-0123456789",
     "express-example-secret-change-me-0123456789",
