@@ -5,7 +5,9 @@
 //! A request is held "in flight" deterministically by sending its headers and
 //! only half of its body: the handler is then waiting for the rest.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -34,20 +36,7 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let sink = logs.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("agentmart serving http://").nth(1) {
-                    let addr: String = rest.chars().take_while(|c| !c.is_whitespace() && *c != '"').collect();
-                    let _ = tx.send(addr);
-                }
-                sink.lock().unwrap().push(line);
-            }
-        });
-        let addr = rx.recv_timeout(Duration::from_secs(20)).expect("the server logs the URL it serves");
+        let (addr, logs) = common::serving_address(&mut child);
         Server { child, addr, logs }
     }
 
