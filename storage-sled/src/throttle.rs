@@ -32,6 +32,18 @@ impl ThrottleStore for SledStore {
         self.get_json(T::Counters, k.as_bytes())
     }
 
+    async fn release_counter(&self, k: &str) -> StorageResult<()> {
+        self.tx(&[T::Counters], |v| {
+            let t = v.t(T::Counters)?;
+            if let Some(mut counter) = tx_get_json::<Counter>(t, k.as_bytes())? {
+                counter.count = counter.count.saturating_sub(1);
+                tx_put_json(t, k.as_bytes(), &counter)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     async fn clear_counter(&self, k: &str) -> StorageResult<()> {
         self.tx(&[T::Counters], |v| {
             v.t(T::Counters)?.remove(k.as_bytes())?;

@@ -173,6 +173,9 @@ impl ThrottleStore for SqlxStore {
     async fn clear_counter(&self, key: &str) -> StorageResult<()> {
         run!(self, clear_counter(key))
     }
+    async fn release_counter(&self, key: &str) -> StorageResult<()> {
+        run!(self, release_counter(key))
+    }
 }
 
 #[async_trait]

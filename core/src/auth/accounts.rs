@@ -147,7 +147,7 @@ impl AuthService {
         };
         let now = inner.now();
         let throttle = LoginThrottle::new(inner, &account_key(user.as_ref().map(|u| u.id), &email), client);
-        throttle.check(now).await?;
+        throttle.reserve(now).await?;
 
         // Passwords longer than the policy allows were never accepted: refuse
         // them without spending a hash on arbitrarily long input.
@@ -161,14 +161,16 @@ impl AuthService {
         let user = match user {
             Some(user) if verified => user,
             user => {
-                throttle.record_failure(now).await?;
-                if let Some(user) = user {
-                    let audit = inner
-                        .audit_from_client(actions::LOGIN_FAILED, client)
-                        .subject(user.id)
-                        .target(format!("user:{}", user.id));
-                    inner.store.append_audit(&audit).await?;
-                }
+                // The reservation stays counted as this failure. Known and
+                // unknown emails write the same kind of audit record (the
+                // latter keyed by a hash of the email, never the email), so
+                // the write pattern reveals nothing either.
+                let audit = inner.audit_from_client(actions::LOGIN_FAILED, client);
+                let audit = match user {
+                    Some(user) => audit.subject(user.id).target(format!("user:{}", user.id)),
+                    None => audit.target(format!("account:{}", account_key(None, &email))),
+                };
+                inner.store.append_audit(&audit).await?;
                 return Err(Error::InvalidCredentials);
             }
         };
@@ -420,7 +422,7 @@ impl Inner {
         };
         let client = ClientInfo { client_key: Some(client_key), ..ClientInfo::default() };
         let throttle = LoginThrottle::new(self, &format!("confirm:{}", user.id), &client);
-        throttle.check(now).await?;
+        throttle.reserve(now).await?;
         let password = password::normalize(password);
         let ok = match &user.password_hash {
             Some(hash) if password.chars().count() <= self.config.password_policy.max_len => {
@@ -431,7 +433,7 @@ impl Inner {
         if ok {
             throttle.record_success(now).await
         } else {
-            throttle.record_failure(now).await?;
+            // The reservation stays counted as this failure.
             Err(Error::InvalidCredentials)
         }
     }

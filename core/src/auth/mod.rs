@@ -52,6 +52,20 @@
 //!   in successfully to this account**. A successful login records
 //!   `login:known:<account>:<client key>`.
 //!
+//! **Reserve, then verify.** An attempt is counted *before* its password is
+//! checked, and the decision comes from the count the store returns (an
+//! atomic [`hit_counter`](crate::storage::ThrottleStore::hit_counter)), so N
+//! parallel guesses cannot all pass a check made before any of them was
+//! counted: at most the remaining budget of them reaches the password hash;
+//! past the budget, only the first attempt counted after the back-off ran
+//! out. A refused attempt, and a successful login's account-wide count, are
+//! taken back ([`release_counter`](crate::storage::ThrottleStore::release_counter)),
+//! so the counters hold password failures, not requests. The same applies to
+//! the current-password checks of `change_password` and `delete_account`
+//! (keyed by session). With the defaults (30 per account per hour, back-off
+//! capped at 15 minutes), at most 100 checks per account per hour reach the
+//! hash from clients that never logged in to it (ASVS 5.0 6.3.1).
+//!
 //! Why two counters: an attacker guessing a victim's password from many
 //! addresses would, with a plain per-account lock, lock the victim out — a
 //! denial of service anyone can trigger. Here the attacker's clients are

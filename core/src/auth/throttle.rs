@@ -131,59 +131,116 @@ impl<'a> LoginThrottle<'a> {
         }
     }
 
-    /// `rate_limited` when this client must wait before trying this account again.
-    pub(crate) async fn check(&self, now: DateTime<Utc>) -> Result<()> {
+    /// Reserves one attempt before the password is checked, or refuses it
+    /// with `rate_limited`.
+    ///
+    /// The attempt is counted first (the reservation *is* the failure if the
+    /// password turns out wrong) and the decision comes from the count the
+    /// store returns, so parallel attempts cannot all pass a check made
+    /// before any of them was counted: of N concurrent attempts at most the
+    /// remaining budget is admitted. Past the budget, an attempt is admitted
+    /// only once the back-off since the latest failure has run out, and only
+    /// the first one to be counted after that (its count is exactly one more
+    /// than the state it checked). A refused attempt takes its reservation
+    /// back, so counts are password checks, not requests.
+    pub(crate) async fn reserve(&self, now: DateTime<Utc>) -> Result<()> {
         let config = &self.inner.config.throttle;
         if !config.enabled {
             return Ok(());
         }
         let store = &self.inner.store;
-        if let Some(key) = &self.client_key
-            && let Some(counter) = store.get_counter(key).await?
-            && let Some(retry_after) = wait_for(&counter, config.per_client_failures, config.max_backoff, now)
+        let window = chrono::Duration::from_std(config.window).map_err(Error::internal)?;
+        let limits = Limits { window, max: config.max_backoff, now };
+
+        let client_before = match &self.client_key {
+            Some(key) => store.get_counter(key).await?,
+            None => None,
+        };
+        if let Some(counter) = &client_before
+            && let Some(retry_after) = wait_for(counter, config.per_client_failures, config.max_backoff, now)
         {
             return Err(Error::RateLimited { retry_after });
         }
-        if let Some(counter) = store.get_counter(&self.account_key).await?
-            && let Some(retry_after) = wait_for(&counter, config.per_account_failures, config.max_backoff, now)
+        // A keyless client is never "known": the account-wide budget always applies.
+        let known = match &self.known_key {
+            Some(key) => store.get_counter(key).await?.is_some(),
+            None => false,
+        };
+        let account_before = store.get_counter(&self.account_key).await?;
+        if !known
+            && let Some(counter) = &account_before
+            && let Some(retry_after) = wait_for(counter, config.per_account_failures, config.max_backoff, now)
         {
-            // A keyless client is never "known": the account-wide budget always applies.
-            let known = match &self.known_key {
-                Some(key) => store.get_counter(key).await?.is_some(),
-                None => false,
-            };
-            if !known {
-                return Err(Error::RateLimited { retry_after });
-            }
+            return Err(Error::RateLimited { retry_after });
+        }
+
+        // Reserve: count the attempt, then decide from the counts returned.
+        let client_after = match &self.client_key {
+            Some(key) => Some(store.hit_counter(key, now, window).await?),
+            None => None,
+        };
+        let account_after = store.hit_counter(&self.account_key, now, window).await?;
+        let mut refused = client_after
+            .as_ref()
+            .and_then(|after| limits.refusal(client_before.as_ref(), after, config.per_client_failures));
+        if refused.is_none() && !known {
+            refused = limits.refusal(account_before.as_ref(), &account_after, config.per_account_failures);
+        }
+        if let Some(retry_after) = refused {
+            self.release().await?;
+            return Err(Error::RateLimited { retry_after });
         }
         Ok(())
     }
 
-    /// Counts a failed attempt for the client and for the account.
-    pub(crate) async fn record_failure(&self, now: DateTime<Utc>) -> Result<()> {
-        let config = &self.inner.config.throttle;
-        if !config.enabled {
-            return Ok(());
-        }
-        let window = chrono::Duration::from_std(config.window).map_err(Error::internal)?;
+    /// Takes the reservation back from both counters.
+    async fn release(&self) -> Result<()> {
         if let Some(key) = &self.client_key {
-            self.inner.store.hit_counter(key, now, window).await?;
+            self.inner.store.release_counter(key).await?;
         }
-        self.inner.store.hit_counter(&self.account_key, now, window).await?;
+        self.inner.store.release_counter(&self.account_key).await?;
         Ok(())
     }
 
-    /// After a successful login: forgets this client's failures and marks it
-    /// as known to the account (so account-wide back-off never applies to it).
-    /// A keyless client cannot be recognised later, so nothing is recorded.
+    /// After a successful login: the reservation was not a failure, so the
+    /// account-wide counter takes it back; this client's failures are
+    /// forgotten and it is marked as known to the account (so account-wide
+    /// back-off never applies to it). A keyless client cannot be recognised
+    /// later, so nothing more is recorded for it. A failed attempt needs no
+    /// call: its reservation stays counted as the failure.
     pub(crate) async fn record_success(&self, now: DateTime<Utc>) -> Result<()> {
         if !self.inner.config.throttle.enabled {
             return Ok(());
         }
+        self.inner.store.release_counter(&self.account_key).await?;
         let (Some(client_key), Some(known_key)) = (&self.client_key, &self.known_key) else { return Ok(()) };
         self.inner.store.clear_counter(client_key).await?;
         self.inner.store.hit_counter(known_key, now, KNOWN_CLIENT_WINDOW).await?;
         Ok(())
+    }
+}
+
+/// The window, back-off cap and time of one reservation.
+struct Limits {
+    window: chrono::Duration,
+    max: Duration,
+    now: DateTime<Utc>,
+}
+
+impl Limits {
+    /// `Some(retry_after)` when the attempt counted as `after` must be
+    /// refused: it is past the budget `limit` and it is not the single
+    /// attempt that followed the state `before` it was checked against (a
+    /// concurrent attempt was counted in between).
+    fn refusal(&self, before: Option<&Counter>, after: &Counter, limit: u32) -> Option<Duration> {
+        if after.count <= limit {
+            return None;
+        }
+        let live_before = before.filter(|c| c.window_started_at > self.now - self.window).map_or(0, |c| c.count);
+        if after.count == live_before.saturating_add(1) {
+            return None;
+        }
+        Some(wait_for(after, limit, self.max, self.now).unwrap_or(Duration::from_secs(1)))
     }
 }
 

@@ -19,4 +19,13 @@ pub trait ThrottleStore: Send + Sync {
 
     /// Removes the counter.
     async fn clear_counter(&self, key: &str) -> StorageResult<()>;
+
+    /// Atomically takes back one hit on `key`: the count drops by one (never
+    /// below zero); `window_started_at` and `last_hit_at` are unchanged. A
+    /// missing counter stays missing. Login throttling reserves an attempt
+    /// with [`hit_counter`](Self::hit_counter) before it verifies a password
+    /// and releases the reservation when the attempt turns out not to be a
+    /// failure (refused, or the password was right). Concurrent hits and
+    /// releases are never lost.
+    async fn release_counter(&self, key: &str) -> StorageResult<()>;
 }

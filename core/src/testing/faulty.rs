@@ -158,6 +158,7 @@ impl FaultyStore {
         "put_one_time_token",
         "record_usage",
         "redeem_refresh_token",
+        "release_counter",
         "reset_password_with_token",
         "revoke_session",
         "revoke_user_sessions",
@@ -492,6 +493,10 @@ impl ThrottleStore for FaultyStore {
     async fn clear_counter(&self, key: &str) -> StorageResult<()> {
         self.enter("clear_counter").await?;
         self.inner.clear_counter(key).await
+    }
+    async fn release_counter(&self, key: &str) -> StorageResult<()> {
+        self.enter("release_counter").await?;
+        self.inner.release_counter(key).await
     }
 }
 

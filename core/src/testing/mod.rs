@@ -74,6 +74,7 @@ macro_rules! conformance_tests {
             sessions::concurrent_redeem_refresh_token,
             throttle::counter_hits_and_windows,
             throttle::counter_clear,
+            throttle::counter_release,
             throttle::concurrent_counter_hits,
             agents::agent_create_and_find,
             agents::agent_slug_conflicts,

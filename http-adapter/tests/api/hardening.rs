@@ -1,6 +1,6 @@
 //! Security hardening of the edge (issue 10): client addresses behind proxies,
 //! per-/64 keying of IPv6 clients, fail-closed throttling without a known
-//! client address.
+//! client address, reserved login attempts under concurrency.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -191,6 +191,22 @@ async fn without_connect_info_the_router_warns_once_and_throttles_account_wide_o
     laptop.post("/v1/auth/login", None, json!({ "email": user.email, "password": PASSWORD })).await.ok(200);
     let text = logs.text();
     assert_eq!(text.matches("without ConnectInfo").count(), 1, "warned exactly once: {text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_logins_get_at_most_the_budget_of_password_checks() {
+    let app = TestApp::with(Config::for_tests(), |o| o.auth_rate_limit = None);
+    let user = app.register("parallel@example.com").await;
+    let budget = Config::for_tests().throttle.per_client_failures as usize;
+    let wrong = json!({ "email": user.email, "password": "a wrong guess" });
+    let answers = futures::future::join_all((0..30).map(|_| app.post("/v1/auth/login", None, wrong.clone()))).await;
+    let checked = answers.iter().filter(|a| a.status == 401).count();
+    let refused: Vec<_> = answers.iter().filter(|a| a.status == 429).collect();
+    assert_eq!((checked, refused.len()), (budget, 30 - budget), "one client gets its budget of password checks");
+    for answer in refused {
+        answer.problem(429, "rate_limited");
+        assert!(answer.header("retry-after").is_some_and(|s| s.parse::<u64>().unwrap() >= 1));
+    }
 }
 
 /// A clock that panics while armed: a stand-in for any bug deep in a request.

@@ -44,6 +44,12 @@ pub(crate) async fn get_counter(pool: &Pool, key: &str) -> R<Option<Counter>> {
     row.as_ref().map(counter_from_row).transpose()
 }
 
+/// One atomic `UPDATE` (both databases); the count never goes below zero.
+pub(crate) async fn release_counter(pool: &Pool, key: &str) -> R<()> {
+    sqlx::query("UPDATE counters SET count = count - 1 WHERE key = $1 AND count > 0").bind(key).execute(pool).await?;
+    Ok(())
+}
+
 pub(crate) async fn clear_counter(pool: &Pool, key: &str) -> R<()> {
     sqlx::query("DELETE FROM counters WHERE key = $1").bind(key).execute(pool).await?;
     Ok(())

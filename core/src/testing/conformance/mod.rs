@@ -23,7 +23,7 @@
 //!   `session_redeem_rotates_then_detects_reuse`, `session_redeem_ended_and_unknown`,
 //!   `session_list_active`, `session_revoke_one`, `session_revoke_all_except`,
 //!   `concurrent_redeem_refresh_token`;
-//! - [`throttle`] — `counter_hits_and_windows`, `counter_clear`, `concurrent_counter_hits`;
+//! - [`throttle`] — `counter_hits_and_windows`, `counter_clear`, `counter_release`, `concurrent_counter_hits`;
 //! - [`agents`] — `agent_create_and_find`, `agent_slug_conflicts`, `agent_update_draft`,
 //!   `agent_publish_versions`, `agent_publish_conflicts`, `agent_versions_newest_first`,
 //!   `agent_set_status`, `agent_list_owner_agents`, `concurrent_publish_same_expected_latest`;

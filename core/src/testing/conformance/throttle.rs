@@ -69,3 +69,39 @@ pub async fn concurrent_counter_hits(store: Arc<dyn Store>) {
     let counter = ok(store.get_counter("shared").await, "get_counter").expect("counter exists");
     assert_eq!(counter.count, 128, "concurrent counter hits are never lost");
 }
+
+/// `release_counter` takes back one hit (never below zero, times unchanged),
+/// leaves a missing counter missing, and 32 tasks that each hit and release
+/// leave the count where it was (no lost update).
+pub async fn counter_release(store: Arc<dyn Store>) {
+    let s = &*store;
+    let w = Duration::seconds(60);
+    ok(s.hit_counter("r", at(0), w).await, "hit");
+    ok(s.hit_counter("r", at(5), w).await, "hit");
+    ok(s.release_counter("r").await, "release_counter");
+    assert_eq!(
+        ok(s.get_counter("r").await, "get_counter"),
+        Some(Counter { count: 1, window_started_at: at(0), last_hit_at: at(5) }),
+        "one hit taken back, times unchanged"
+    );
+    ok(s.release_counter("r").await, "release_counter");
+    ok(s.release_counter("r").await, "release_counter");
+    assert_eq!(ok(s.get_counter("r").await, "get_counter").map(|c| c.count), Some(0), "never below zero");
+    ok(s.release_counter("missing").await, "releasing an unknown key");
+    assert_eq!(ok(s.get_counter("missing").await, "get_counter"), None, "a missing counter stays missing");
+
+    ok(s.hit_counter("shared-r", at(0), Duration::hours(1)).await, "hit");
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store.hit_counter("shared-r", at(1), Duration::hours(1)).await?;
+            store.release_counter("shared-r").await
+        }));
+    }
+    for task in tasks {
+        ok(task.await.expect("task panicked"), "concurrent hit + release");
+    }
+    let counter = ok(store.get_counter("shared-r").await, "get_counter").expect("counter exists");
+    assert_eq!(counter.count, 1, "concurrent hits and releases are never lost");
+}

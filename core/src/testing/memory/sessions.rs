@@ -155,4 +155,11 @@ impl ThrottleStore for MemoryStore {
         self.lock().counters.remove(key);
         Ok(())
     }
+
+    async fn release_counter(&self, key: &str) -> StorageResult<()> {
+        if let Some(counter) = self.lock().counters.get_mut(key) {
+            counter.count = counter.count.saturating_sub(1);
+        }
+        Ok(())
+    }
 }
