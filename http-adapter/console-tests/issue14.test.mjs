@@ -106,6 +106,7 @@ test("14.6 search, sort, filters and page depth live in the address; Back restor
   await p.getByRole("heading", { name: "Builder" }).waitFor();
   assert.match(p.url(), /#\/builder$/);
   await p.getByRole("button", { name: "Log out" }).click();
+  await assertText(status(p), "Logged out.");
   // An agent's "Log in to install" comes back to the agent.
   await p.goto(`${base}#/agents/kim14/deep-3`);
   await p.locator("main").getByRole("link", { name: "Log in" }).click();
