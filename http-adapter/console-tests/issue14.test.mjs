@@ -80,7 +80,6 @@ test("14.6 search, sort, filters and page depth live in the address; Back restor
   // Back from an agent restores the list (both pages) and the scroll position.
   const last = p.locator("main .grid > li").last().getByRole("link").first();
   await last.scrollIntoViewIfNeeded();
-  await p.waitForTimeout(300); // the position is recorded as the page scrolls
   const scrolled = await p.evaluate(() => window.scrollY);
   assert.ok(scrolled > 400, `scrolled down to ${scrolled}`);
   const name = await last.textContent();

@@ -122,12 +122,18 @@ export function setViewState(hash, push) {
 // the view settles when the user comes back to that entry (Back, Forward).
 if ("scrollRestoration" in history) history.scrollRestoration = "manual";
 let scrollTimer = 0;
+/** Records the current scroll position in the current history entry. */
+function saveScroll() {
+  clearTimeout(scrollTimer);
+  history.replaceState({ ...(history.state || {}), scroll: Math.round(window.scrollY) }, "");
+}
 window.addEventListener("scroll", () => {
   clearTimeout(scrollTimer);
-  scrollTimer = setTimeout(() => {
-    history.replaceState({ ...(history.state || {}), scroll: Math.round(window.scrollY) }, "");
-  }, 120);
+  scrollTimer = setTimeout(saveScroll, 120);
 }, { passive: true });
+// A click that follows a link may leave before the debounced save: save first
+// (capture phase: the entry is still the one being left).
+document.addEventListener("click", saveScroll, true);
 
 /** Renders the view of the current address. */
 export async function route() {
