@@ -21,7 +21,7 @@
 import "./modules/links.js";
 import { loadMe, onSessionEnded, refreshTokens, clearSession, session } from "./modules/api.js";
 import { button, clear, h, link } from "./modules/dom.js";
-import { configure, listen, refreshNav, route } from "./modules/router.js";
+import { configure, hashPath, listen, loginHash, refreshNav, route } from "./modules/router.js";
 import { attempt, showError } from "./modules/status.js";
 import { logout, viewForgotPassword, viewLogin, viewRegister, viewResetPassword, viewVerifyEmail } from "./modules/auth.js";
 import { viewAccount } from "./modules/account.js";
@@ -33,23 +33,39 @@ import { viewBuilder, viewEditor } from "./modules/builder.js";
 function wireMenu() {
   const toggle = document.getElementById("menu-toggle");
   const nav = document.getElementById("nav");
-  if (!toggle) return;
+  if (!toggle || !nav) return;
   toggle.addEventListener("click", () => {
     const open = nav.classList.toggle("open");
     toggle.setAttribute("aria-expanded", String(open));
   });
 }
 
+/**
+ * The skip link jumps to the main area without touching the address (which
+ * holds the route): it focuses `#main` instead of following `#main`.
+ */
+function wireSkipLink() {
+  const skip = document.getElementById("skip-link");
+  const main = document.getElementById("main");
+  if (!skip || !main) return;
+  skip.addEventListener("click", (event) => {
+    event.preventDefault();
+    main.focus();
+    main.scrollIntoView();
+  });
+}
+
 function renderNav() {
-  const nav = clear(document.getElementById("nav"));
+  const nav = clear(/** @type {HTMLElement} */ (document.getElementById("nav")));
   // Every navigation closes the phone menu.
   nav.classList.remove("open");
   const toggle = document.getElementById("menu-toggle");
   if (toggle) toggle.setAttribute("aria-expanded", "false");
-  const current = location.hash.split("/")[1] || "";
+  const current = hashPath().split("/")[1] || "";
+  /** @type {(text: string, hash: string) => HTMLAnchorElement} */
   const item = (text, hash) => {
     const a = link(text, hash);
-    if ((hash.split("/")[1] || "") === current) a.setAttribute("aria-current", "page");
+    if ((hashPath(hash).split("/")[1] || "") === current) a.setAttribute("aria-current", "page");
     return a;
   };
   nav.append(item("Marketplace", "#/"));
@@ -63,10 +79,15 @@ function renderNav() {
       button("Log out", () => attempt(logout), "secondary"),
     );
   } else {
-    nav.append(h("span", { class: "spacer" }), item("Log in", "#/login"), item("Register", "#/register"));
+    // Logging in from the navigation comes back to the page it was opened on.
+    const away = /^#\/(login|register)$/.test(hashPath());
+    const login = item("Log in", away ? "#/login" : loginHash("#/login"));
+    const register = item("Register", away ? "#/register" : loginHash("#/register"));
+    nav.append(h("span", { class: "spacer" }), login, register);
   }
 }
 
+/** @type {Array<[RegExp, (...args: string[]) => unknown]>} */
 const routes = [
   [/^#?\/?$/, () => viewBrowse()],
   [/^#\/login$/, () => viewLogin()],
@@ -84,6 +105,7 @@ const routes = [
 async function start() {
   configure(routes, renderNav);
   wireMenu();
+  wireSkipLink();
   onSessionEnded(refreshNav);
   const loading = document.getElementById("loading");
   if (loading) loading.remove();

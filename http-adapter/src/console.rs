@@ -83,6 +83,7 @@ const MODULES: &[(&str, &str)] = &[
     ("detail.js", include_str!("../console/modules/detail.js")),
     ("dom.js", include_str!("../console/modules/dom.js")),
     ("links.js", include_str!("../console/modules/links.js")),
+    ("markdown.js", include_str!("../console/modules/markdown.js")),
     ("market.js", include_str!("../console/modules/market.js")),
     ("router.js", include_str!("../console/modules/router.js")),
     ("schema.js", include_str!("../console/modules/schema.js")),

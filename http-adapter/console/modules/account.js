@@ -1,7 +1,7 @@
 // agentmart console: the account page (profile, password, sessions, audit trail, deletion).
 
 import { api, clearSession, loadMe, session } from "./api.js";
-import { badge, button, clear, field, h, input, textarea, when } from "./dom.js";
+import { badge, button, clear, field, h, input, tableBox, textarea, when } from "./dom.js";
 import { logout, logoutEverywhere } from "./auth.js";
 import { passwordHint, passwordLimits } from "./schema.js";
 import { go, needLogin, page, refreshNav } from "./router.js";
@@ -28,7 +28,7 @@ export async function viewAccount() {
         notify("Verification email sent.");
       }), "secondary")));
   onSubmit(profile, async (data) => {
-    const orNull = (k) => (data.get(k) ? data.get(k) : null);
+    const orNull = (/** @type {string} */ k) => (data.get(k) ? data.get(k) : null);
     session.me = await api("PATCH", "me", {
       body: { handle: data.get("handle"), display_name: orNull("display_name"), bio: orNull("bio"), avatar_url: orNull("avatar_url") },
     });
@@ -55,6 +55,7 @@ export async function viewAccount() {
 
   const sessionsBox = h("section", { class: "panel" });
   async function renderSessions() {
+    /** @type {Api.SessionInfoPage} */
     const list = await api("GET", "auth/sessions");
     clear(sessionsBox).append(h("h2", {}, "Sessions"));
     const rows = list.items.map((s) => h("tr", {},
@@ -69,7 +70,7 @@ export async function viewAccount() {
         await renderSessions();
       }), "secondary"))));
     sessionsBox.append(
-      h("div", { class: "table-wrap" }, h("table", { class: "stack" },
+      tableBox("Sessions", h("table", { class: "stack" },
         h("thead", {}, h("tr", {}, ["Started", "Last used", "Browser", "IP", "Actions"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, rows))),
       h("div", { class: "actions" }, button("Log out everywhere", () => attempt(logoutEverywhere), "danger")));
@@ -78,9 +79,11 @@ export async function viewAccount() {
   const auditBox = h("section", { class: "panel" }, h("h2", {}, "My audit trail"));
   const auditBody = h("tbody");
   const auditMore = h("div", { class: "actions" });
-  auditBox.append(h("div", { class: "table-wrap" }, h("table", {},
+  auditBox.append(tableBox("My audit trail", h("table", {},
     h("thead", {}, h("tr", {}, ["When", "Action", "Target", "IP"].map((t) => h("th", { scope: "col" }, t)))), auditBody)), auditMore);
+  /** @param {string | null} [cursor] */
   async function loadAudit(cursor) {
+    /** @type {Api.AuditRecordPage} */
     const pageData = await api("GET", "me/audit", { query: { limit: 20, cursor } });
     if (!cursor) clear(auditBody);
     for (const r of pageData.items) {

@@ -9,9 +9,13 @@ export const ROOT = new URL("../", import.meta.url);
 const REFRESH_KEY = "agentmart.refresh_token";
 
 /** Listeners told when the session ends on its own (refresh refused, token revoked). */
+/** @type {Array<() => void>} */
 const sessionListeners = [];
 
-/** Calls `fn` whenever the session ends without a view asking (e.g. to redraw the nav). */
+/**
+ * Calls `fn` whenever the session ends without a view asking (e.g. to redraw the nav).
+ * @param {() => void} fn
+ */
 export function onSessionEnded(fn) {
   sessionListeners.push(fn);
 }
@@ -35,6 +39,7 @@ function sessionEnded() {
 // visible, and bounded. A duplicated tab copies sessionStorage; whichever tab
 // refreshes second presents a rotated token and both are logged out.
 
+/** @type {{ access: string | null, refresh: string | null, me: Api.Profile | null }} */
 export const session = {
   access: null,
   refresh: readRefresh(),
@@ -49,6 +54,7 @@ function readRefresh() {
   }
 }
 
+/** @param {Api.TokenPair} tokens */
 export function storeTokens(tokens) {
   session.access = tokens.access_token;
   session.refresh = tokens.refresh_token;
@@ -72,6 +78,10 @@ export function clearSession() {
 
 /** An error answer of the API (a problem document) or of the network. */
 export class ApiError extends Error {
+  /**
+   * @param {number} status the HTTP status (0: no answer)
+   * @param {ProblemDoc} problem
+   */
   constructor(status, problem) {
     super(problem.detail || problem.title || `HTTP ${status}`);
     this.status = status;
@@ -80,9 +90,13 @@ export class ApiError extends Error {
   }
 }
 
+/** @type {Promise<boolean> | null} */
 let refreshing = null;
 
-/** Rotates the refresh token once, however many requests are waiting for it. */
+/**
+ * Rotates the refresh token once, however many requests are waiting for it.
+ * @returns {Promise<boolean>}
+ */
 export function refreshTokens() {
   if (!refreshing) {
     refreshing = (async () => {
@@ -101,6 +115,10 @@ export function refreshTokens() {
   return refreshing;
 }
 
+/**
+ * @param {string} path
+ * @param {Record<string, unknown>} [query]
+ */
 function apiUrl(path, query) {
   const url = new URL(`v1/${path}`, ROOT);
   if (query) {
@@ -111,7 +129,14 @@ function apiUrl(path, query) {
   return url;
 }
 
+/**
+ * @param {string} method
+ * @param {string} path
+ * @param {{ body?: unknown, query?: Record<string, unknown>, token?: string | null }} [options]
+ * @returns {Promise<Response>}
+ */
 async function send(method, path, { body, query, token } = {}) {
+  /** @type {Record<string, string>} */
   const headers = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (token) headers.authorization = `Bearer ${token}`;
@@ -133,7 +158,12 @@ async function send(method, path, { body, query, token } = {}) {
  * logged in, "required" (the default) needs a session. A 401 `token_expired`
  * or `unauthenticated` answer to a request that carried a token is retried
  * once after rotating the refresh token. Returns the parsed JSON (null for
- * an empty answer); throws ApiError for any error answer.
+ * an empty answer); throws ApiError for any error answer. The answer's type
+ * is the caller's to state (`@type {Api.…}` from types/api.d.ts).
+ * @param {string} method
+ * @param {string} path
+ * @param {{ body?: unknown, query?: Record<string, unknown>, auth?: "none" | "optional" | "required" }} [options]
+ * @returns {Promise<any>}
  */
 export async function api(method, path, { body, query, auth = "required" } = {}) {
   if (auth !== "none" && !session.access && session.refresh) await refreshTokens();
@@ -158,6 +188,10 @@ export async function api(method, path, { body, query, auth = "required" } = {})
   return data;
 }
 
+/**
+ * @param {Response} answer
+ * @returns {Promise<any>}
+ */
 async function readJson(answer) {
   if (answer.status === 204) return null;
   const text = await answer.text();
@@ -169,7 +203,10 @@ async function readJson(answer) {
   }
 }
 
+/** @returns {Promise<Api.Profile>} */
 export async function loadMe() {
-  session.me = await api("GET", "me");
-  return session.me;
+  /** @type {Api.Profile} */
+  const me = await api("GET", "me");
+  session.me = me;
+  return me;
 }

@@ -2,10 +2,10 @@
 // forgotten password, the emailed links) and logging out.
 
 import { ApiError, api, clearSession, loadMe, session, storeTokens } from "./api.js";
-import { button, clear, field, h, input, link } from "./dom.js";
+import { button, clear, control, field, h, input, link } from "./dom.js";
 import { dropLinkToken, linkTokenFor } from "./links.js";
 import { passwordHint, passwordLimits } from "./schema.js";
-import { go, loginLink, page, route, takeAfterLogin } from "./router.js";
+import { afterLogin, go, hashQuery, loginLink, page, route, withQuery } from "./router.js";
 import { attempt, hideStatus, notify, onSubmit, showError } from "./status.js";
 
 export function viewLogin() {
@@ -13,10 +13,11 @@ export function viewLogin() {
   const form = h("form", { class: "panel auth-box", novalidate: true },
     field("Email", input("email", { autocomplete: "username", required: true }), { name: "email" }),
     field("Password", input("password", { autocomplete: "current-password", required: true }), { name: "password" }),
-    h("div", { class: "actions" }, h("button", { type: "submit" }, "Log in"), link("Create an account", "#/register")),
-    h("p", { class: "small" }, h("a", { href: "#/forgot-password", on: { click: () => { typedEmail = form.elements.email.value; } } },
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Log in"),
+      link("Create an account", withQuery("#/register", { next: hashQuery().get("next") }))),
+    h("p", { class: "small" }, h("a", { href: "#/forgot-password", on: { click: () => { typedEmail = control(form, "email").value; } } },
       "Forgot password?")));
-  if (typedEmail) form.elements.email.value = typedEmail;
+  if (typedEmail) control(form, "email").value = typedEmail;
   onSubmit(form, async (data) => {
     const tokens = await api("POST", "auth/login", {
       auth: "none",
@@ -25,10 +26,11 @@ export function viewLogin() {
     storeTokens(tokens);
     await loadMe();
     hideStatus();
-    go(takeAfterLogin());
+    // Back to the page that asked the user to log in (the address's `next`).
+    go(afterLogin());
   });
   main.append(form);
-  (form.elements.email.value ? form.elements.password : form.elements.email).focus();
+  (control(form, "email").value ? control(form, "password") : control(form, "email")).focus();
 }
 
 /** The email typed into the last login or forgot-password form (carried between them). */
@@ -55,10 +57,15 @@ export function viewForgotPassword() {
       h("div", { class: "actions" }, button("Try again", () => route(), "secondary"), link("Back to log in", "#/login"))));
   });
   main.append(form);
-  form.elements.email.focus();
+  control(form, "email").focus();
 }
 
-/** What a used, expired or unknown link token means, in words. */
+/**
+ * What a used, expired or unknown link token means, in words.
+ * @param {unknown} err
+ * @param {string} what
+ * @returns {string | null}
+ */
 function linkProblem(err, what) {
   if (err instanceof ApiError && err.code === "token_expired") return `This ${what} link has expired.`;
   if (err instanceof ApiError && err.code === "token_invalid") {
@@ -108,10 +115,11 @@ export async function viewResetPassword() {
     go("#/login");
   });
   main.append(form);
-  form.elements.new_password.focus();
+  control(form, "new_password").focus();
 }
 
 /** The one verification call for the token this page was opened with (memoised: views re-render). */
+/** @type {Promise<{ ok: true } | { ok: false, err: unknown }> | null} */
 let verification = null;
 
 function verifyOnce() {
@@ -134,7 +142,7 @@ export async function viewVerifyEmail() {
     if (session.me.email_verified) return h("p", {}, "Your email address is already verified. ", link("Account", "#/account"));
     return h("div", { class: "actions" }, button("Send a new verification link", () => attempt(async () => {
       await api("POST", "auth/email/verify/resend");
-      notify(`A new verification link was sent to ${session.me.email}.`);
+      notify(`A new verification link was sent to ${session.me ? session.me.email : "your address"}.`);
     })));
   };
   if (!pending) {
@@ -173,8 +181,10 @@ export async function viewRegister() {
     field("Handle (optional)", input("text", { autocomplete: "nickname", pattern: "[a-z0-9][a-z0-9-]{1,30}" }),
       { name: "handle", hint: "Lower-case letters, digits and hyphens; derived from the email when empty." }),
     field("Display name (optional)", input("text", { autocomplete: "name" }), { name: "display_name" }),
-    h("div", { class: "actions" }, h("button", { type: "submit" }, "Register"), link("I have an account", "#/login")));
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Register"),
+      link("I have an account", withQuery("#/login", { next: hashQuery().get("next") }))));
   onSubmit(form, async (data) => {
+    /** @type {Record<string, FormDataEntryValue | null>} */
     const body = { email: data.get("email"), password: data.get("password") };
     if (data.get("handle")) body.handle = data.get("handle");
     if (data.get("display_name")) body.display_name = data.get("display_name");
@@ -182,10 +192,10 @@ export async function viewRegister() {
     storeTokens(answer.tokens);
     session.me = answer.user;
     notify(`Welcome, @${answer.user.handle}.`);
-    go("#/");
+    go(afterLogin());
   });
   main.append(form);
-  form.querySelector("input").focus();
+  control(form, "email").focus();
 }
 
 // Logging out always ends the session here, even when the server could not

@@ -2,8 +2,9 @@
 // (fields, preview, publish, status, versions, export).
 
 import { ApiError, api } from "./api.js";
-import { agentHash, agentPath, badge, builderHash, button, clear, commaList, field, h, input, json, lines, link, select, textarea, when } from "./dom.js";
+import { agentHash, agentPath, append, badge, builderHash, button, clear, commaList, field, h, input, json, lines, link, select, tableBox, textarea, when } from "./dom.js";
 import { apiSchema } from "./schema.js";
+import { markdown } from "./markdown.js";
 import { go, guardLeaving, needLogin, page, route } from "./router.js";
 import { Handled, attempt, clearFieldErrors, notify, onSubmit, placeFieldErrors, problemFieldErrors, showError } from "./status.js";
 
@@ -11,6 +12,7 @@ export async function viewBuilder() {
   if (needLogin()) return;
   const { main, live } = page("Builder");
   // Limits are a nicety here (a counter): without the API description the form still works.
+  /** @type {Record<string, number | null>} */
   const limits = await apiSchema().then((s) => s.maxLength, () => ({}));
   if (!live()) return;
   const create = h("form", { class: "panel", novalidate: true, "aria-label": "New agent" },
@@ -28,10 +30,11 @@ export async function viewBuilder() {
 
   const tableBody = h("tbody");
   const listBox = h("section", { class: "panel" }, h("h2", {}, "My agents"),
-    h("div", { class: "table-wrap" }, h("table", { class: "stack" },
+    tableBox("My agents", h("table", { class: "stack" },
       h("thead", {}, h("tr", {}, ["Agent", "Status", "Latest version", "Updated", "Actions"].map((t) => h("th", { scope: "col" }, t)))),
       tableBody)));
   main.append(create, listBox);
+  /** @type {Api.MyAgentPage} */
   const data = await api("GET", "me/agents");
   if (!live()) return;
   for (const a of data.items) {
@@ -45,6 +48,11 @@ export async function viewBuilder() {
   if (!data.items.length) tableBody.append(h("tr", {}, h("td", { colspan: "5", class: "muted" }, "No agents yet: create one above.")));
 }
 
+/**
+ * One skill's fieldset in the draft form.
+ * @param {Partial<Api.Skill>} [skill]
+ * @returns {HTMLFieldSetElement}
+ */
 function skillRow(skill = {}) {
   const row = h("fieldset", { class: "skill-row" }, h("legend", {}, "Skill"),
     h("div", { class: "row" },
@@ -61,23 +69,41 @@ function skillRow(skill = {}) {
   return row;
 }
 
+/**
+ * The skills of the draft form.
+ * @param {HTMLElement} container
+ * @returns {Api.Skill[]}
+ */
 function readSkills(container) {
   return [...container.querySelectorAll(".skill-row")].map((row) => {
-    const v = (k) => row.querySelector(`[data-k="${k}"]`).value;
+    const v = (/** @type {string} */ k) => /** @type {HTMLInputElement} */ (row.querySelector(`[data-k="${k}"]`)).value;
     return { id: v("id").trim(), name: v("name").trim(), description: v("description"), tags: commaList(v("tags")), examples: lines(v("examples")) };
   });
 }
 
+/**
+ * A JSON Schema field's value (null when empty); a client-side field error when it is not JSON.
+ * @param {HTMLFormElement} form
+ * @param {string} name
+ * @param {string} text
+ * @returns {unknown}
+ */
 function parseJsonField(form, name, text) {
   if (!text.trim()) return null;
   try {
     return JSON.parse(text);
   } catch (e) {
-    const err = new ApiError(0, { title: "Invalid JSON", detail: `${name} is not valid JSON.`, code: "client_validation", errors: [{ field: name, code: "invalid_json", message: `not valid JSON (${e.message})` }] });
+    const err = new ApiError(0, { title: "Invalid JSON", detail: `${name} is not valid JSON.`, code: "client_validation", errors: [{ field: name, code: "invalid_json", message: `not valid JSON (${e instanceof Error ? e.message : e})` }] });
     throw err;
   }
 }
 
+/**
+ * @param {"input_modes" | "output_modes"} name
+ * @param {string[]} selected
+ * @param {string[]} modes
+ * @returns {HTMLFieldSetElement}
+ */
 function modeChecks(name, selected, modes) {
   return h("fieldset", { class: "field", "data-field": name },
     h("legend", {}, name === "input_modes" ? "Input modes" : "Output modes"),
@@ -85,11 +111,17 @@ function modeChecks(name, selected, modes) {
     h("p", { class: "field-error" }));
 }
 
+/**
+ * The draft editor of `owner/slug`.
+ * @param {string} owner
+ * @param {string} slug
+ */
 export async function viewEditor(owner, slug) {
   if (needLogin()) return;
   const { main, heading, live } = page(`Edit ${owner}/${slug}`);
+  /** @type {[Api.AgentDraftView, Awaited<ReturnType<typeof apiSchema>>]} */
   const [d, schema] = await Promise.all([api("GET", `${agentPath(owner, slug)}/draft`), apiSchema()]);
-  const max = (k) => schema.maxLength[k] || undefined;
+  const max = (/** @type {string} */ k) => schema.maxLength[k] || undefined;
   if (!live()) return;
   heading.textContent = `Edit ${d.name}`;
   main.append(h("p", { class: "muted" }, `@${d.owner}/${d.slug} · `, badge(d.status),
@@ -97,6 +129,7 @@ export async function viewEditor(owner, slug) {
     d.status !== "draft" && d.status !== "deleted" ? [" · ", link("View in marketplace", agentHash(d.owner, d.slug))] : null));
 
   const warningsBox = h("div", { class: "warnings small", "aria-live": "polite" });
+  /** @param {Api.FieldError[]} warnings */
   function showWarnings(warnings) {
     clear(warningsBox);
     if (warnings && warnings.length) {
@@ -107,6 +140,7 @@ export async function viewEditor(owner, slug) {
 
   const skills = h("div", {}, d.skills.map((s) => skillRow(s)));
   const saveState = h("span", { class: "saved small", "aria-live": "polite" }, "All changes saved");
+  /** @type {Partial<Api.ModelSettings>} */
   const model = d.model || {};
   const form = h("form", { class: "panel", novalidate: true, "aria-label": "Draft" },
     h("h2", {}, "Draft"),
@@ -162,7 +196,7 @@ export async function viewEditor(owner, slug) {
   /** Saves the draft form (PATCH); throws the API's problem on failure, with the edits kept. */
   async function saveDraft() {
     const data = new FormData(form);
-    const text = (k) => String(data.get(k) || "");
+    const text = (/** @type {string} */ k) => String(data.get(k) || "");
     const modelName = text("model").trim();
     const body = {
       name: text("name"),
@@ -213,21 +247,47 @@ export async function viewEditor(owner, slug) {
     notify(answer.warnings.length ? "Draft saved (see what to fix before publishing)." : "Draft saved; ready to publish.");
   });
 
-  // Preview.
+  // Preview: beside the form on wide screens (see `.editor` in console.css).
+  // "How it looks" follows the form as it is typed (nothing saved); the
+  // Preview button saves pending edits first, so the A2A card and the chat
+  // request it shows are those of the current form values.
+  const looks = h("div", { class: "looks", "aria-live": "off" });
+  const starters = h("div", { class: "actions starters" });
+  const sample = textarea({ rows: "3" });
+  function renderLooks() {
+    const data = new FormData(form);
+    const text = (/** @type {string} */ k) => String(data.get(k) || "");
+    // `append` of dom.js, not the native one: it drops absent parts instead of printing "null".
+    append(clear(looks), [
+      h("p", { class: "looks-name" }, h("strong", {}, text("name") || "(no name)")),
+      text("tagline") ? h("p", { class: "muted" }, text("tagline")) : null,
+      text("description").trim() ? markdown(text("description"), 4) : h("p", { class: "muted small" }, "No description yet.")]);
+    const list = lines(text("conversation_starters"));
+    append(clear(starters), [list.length
+      ? list.map((c) => button(c, () => { sample.value = c; sample.focus(); }, "secondary starter"))
+      : h("p", { class: "muted small" }, "No conversation starters yet.")]);
+  }
+  form.addEventListener("input", renderLooks);
+  renderLooks();
   const previewOut = h("div");
-  const preview = h("form", { class: "panel", novalidate: true, "aria-label": "Preview" },
+  const preview = h("form", { class: "panel preview", novalidate: true, "aria-label": "Preview" },
     h("h2", {}, "Preview"),
-    h("p", { class: "muted small" }, "Shows the saved draft's A2A card and the exact chat request a sample input would send."),
-    field("Sample input (optional)", textarea({ rows: "3" }), { name: "input" }),
+    h("h3", {}, "How it looks"), looks,
+    h("h3", {}, "Try it"),
+    h("p", { class: "muted small" }, "A conversation starter fills the sample input. Preview saves your edits, then shows the A2A card and the exact chat request the input would send."),
+    starters,
+    field("Sample input (optional)", sample, { name: "input" }),
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Preview")), previewOut);
   onSubmit(preview, async (data) => {
+    await savePending();
     const input = String(data.get("input") || "");
+    /** @type {Api.Preview} */
     const p = await api("POST", `${agentPath(owner, slug)}/preview`, { body: input ? { input } : {} });
-    clear(previewOut).append(
+    append(clear(previewOut), [
       p.warnings.length ? h("ul", { class: "warnings small" }, p.warnings.map((w) => h("li", {}, `${w.field}: ${w.message}`))) : null,
-      h("h3", {}, "A2A card"), json(p.card),
-      h("h3", {}, "Chat request"), json(p.chat_request),
-      p.model_response ? [h("h3", {}, "Model response"), h("p", { class: "prewrap" }, p.model_response.content)] : null);
+      h("h3", {}, "A2A card"), json(p.card, "A2A card"),
+      h("h3", {}, "Chat request"), json(p.chat_request, "Chat request"),
+      p.model_response ? [h("h3", {}, "Model response"), h("p", { class: "prewrap" }, p.model_response.content)] : null]);
   });
 
   // Publish.
@@ -268,7 +328,7 @@ export async function viewEditor(owner, slug) {
     h("div", { class: "actions" }, button("Show A2A card", () => attempt(async () => {
       const card = await api("GET", `${agentPath(owner, slug)}/card`, { auth: "optional" });
       const blob = new Blob([JSON.stringify(card, null, 2)], { type: "application/json" });
-      clear(cardOut).append(json(card), h("a", { href: URL.createObjectURL(blob), download: `${d.owner}-${d.slug}-card.json`, class: "button secondary" }, "Download card.json"));
+      clear(cardOut).append(json(card, "A2A card"), h("a", { href: URL.createObjectURL(blob), download: `${d.owner}-${d.slug}-card.json`, class: "button secondary" }, "Download card.json"));
     }), "secondary"), button("Delete agent", () => attempt(async () => {
       if (!window.confirm(`Delete ${d.owner}/${d.slug}? Installs stay readable to their users.`)) return;
       await api("DELETE", agentPath(owner, slug));
@@ -276,9 +336,10 @@ export async function viewEditor(owner, slug) {
       go("#/builder");
     }), "danger")), cardOut);
 
-  main.append(h("div", { class: "cols" }, h("div", {}, form, preview), h("div", {}, publish, statusForm, versionsBox, exportBox)));
+  main.append(h("div", { class: "editor" }, form, h("div", { class: "editor-side" }, preview, publish, statusForm, versionsBox, exportBox)));
 
   if (d.latest_version) {
+    /** @type {Api.VersionViewPage} */
     const versions = await api("GET", `${agentPath(owner, slug)}/versions`, { auth: "optional" });
     if (!live()) return;
     versionsBox.append(h("ul", {}, versions.items.map((v) => h("li", {}, h("strong", {}, `v${v.version}`), ` · ${when(v.published_at)}`,
@@ -288,6 +349,10 @@ export async function viewEditor(owner, slug) {
   }
 }
 
+/**
+ * @param {string | null} latest
+ * @returns {string}
+ */
 function nextVersion(latest) {
   const m = /^(\d+)\.(\d+)\.(\d+)/.exec(latest || "");
   return m ? `${m[1]}.${m[2]}.${Number(m[3]) + 1}` : "1.0.0";

@@ -1,28 +1,46 @@
 // agentmart console: an agent's page (description, ratings, reviews, install, rating form).
 
-import { api, session } from "./api.js";
-import { agentPath, badge, builderHash, button, clear, field, h, input, json, link, ratingText, select, stars, textarea, when } from "./dom.js";
+import { ApiError, api, session } from "./api.js";
+import { markdown } from "./markdown.js";
+import { agentPath, append, badge, builderHash, button, clear, field, h, input, json, link, ratingText, select, stars, textarea, when } from "./dom.js";
 import { apiSchema } from "./schema.js";
-import { page, route } from "./router.js";
+import { go, loginLink, page, route, withQuery } from "./router.js";
 import { attempt, notify, onSubmit } from "./status.js";
 
 /** Labels of the review sorts the API lists. */
+/** @type {Record<string, string>} */
 const REVIEW_SORT_LABELS = { newest: "Newest", stars: "Stars" };
 
+/**
+ * The page of the agent `owner/slug`.
+ * @param {string} owner
+ * @param {string} slug
+ */
 export async function viewDetail(owner, slug) {
   const { main, heading, live } = page(`${owner}/${slug}`);
-  const [a, schema] = await Promise.all([api("GET", agentPath(owner, slug), { auth: "optional" }), apiSchema()]);
+  /** @type {Api.AgentDetail} */
+  let a;
+  /** @type {Awaited<ReturnType<typeof apiSchema>>} */
+  let schema;
+  try {
+    [a, schema] = await Promise.all([api("GET", agentPath(owner, slug), { auth: "optional" }), apiSchema()]);
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 404 || !live()) throw err;
+    await goneAgent(main, heading, owner, slug, live);
+    return;
+  }
   if (!live()) return;
   heading.textContent = a.name;
   document.title = `${a.name} · agentmart`;
   const mine = session.me && session.me.handle === a.owner;
 
-  const about = h("section", { class: "panel" },
+  const about = h("section", { class: "panel", "aria-labelledby": "about-heading" },
+    h("h2", { id: "about-heading", class: "visually-hidden" }, "About"),
     h("p", { class: "muted" }, `@${a.owner}/${a.slug}`, a.latest_version ? ` · v${a.latest_version}` : "", " · ", badge(a.status),
       a.published_at ? ` · published ${when(a.published_at)}` : ""),
     a.status_message ? h("p", { class: "warnings" }, a.status_message) : null,
     a.tagline ? h("p", { class: "prewrap" }, h("strong", {}, a.tagline)) : null,
-    a.description ? h("p", { class: "prewrap" }, a.description) : null,
+    a.description ? markdown(a.description, 3) : null,
     h("p", { class: "small muted" }, `Input: ${a.input_modes.join(", ") || "—"} · Output: ${a.output_modes.join(", ") || "—"}`,
       a.category ? ` · Category: ${a.category}` : ""),
     a.tags.length ? h("ul", { class: "chips", "aria-label": "Tags" }, a.tags.map((t) => h("li", { class: "chip" }, t))) : null,
@@ -39,7 +57,7 @@ export async function viewDetail(owner, slug) {
   cardBox.addEventListener("toggle", () => {
     if (!cardBox.open || cardBox.dataset.loaded) return;
     cardBox.dataset.loaded = "1";
-    attempt(async () => cardBox.append(json(await api("GET", `${agentPath(owner, slug)}/card`, { auth: "optional" }))));
+    attempt(async () => cardBox.append(json(await api("GET", `${agentPath(owner, slug)}/card`, { auth: "optional" }), "A2A agent card")));
   });
 
   // Rating summary and histogram.
@@ -56,8 +74,17 @@ export async function viewDetail(owner, slug) {
 
   // Install / uninstall and rating.
   const actionsBox = h("section", { class: "panel" });
-  if (!session.me) {
-    actionsBox.append(h("p", {}, link("Log in", "#/login"), " to install and rate this agent."));
+  if (a.status === "deleted") {
+    // Readable to the users who installed it, nobody else: say what that means.
+    append(actionsBox, [h("p", { class: "warnings" }, "Its owner deleted this agent: it is no longer listed, and nobody can install or rate it any more."),
+      a.installed ? h("p", {}, "Your install stays readable until you uninstall it.") : null,
+      a.installed ? h("div", { class: "actions" }, button("Uninstall", () => attempt(async () => {
+        await api("DELETE", `me/installs/${encodeURIComponent(owner)}/${encodeURIComponent(slug)}`);
+        notify(`${a.name} uninstalled.`);
+        go("#/installs");
+      }), "secondary"), link("My installs", "#/installs")) : null]);
+  } else if (!session.me) {
+    actionsBox.append(h("p", {}, loginLink("Log in"), " to install and rate this agent."));
   } else {
     actionsBox.append(h("div", { class: "actions" },
       a.installed
@@ -82,7 +109,9 @@ export async function viewDetail(owner, slug) {
   const reviewList = h("div");
   const reviewMore = h("div", { class: "actions" });
   reviewsBox.append(field("Sort reviews", reviewSort), reviewList, reviewMore);
+  /** @param {string | null} [cursor] */
   async function loadReviews(cursor) {
+    /** @type {Api.ReviewViewPage} */
     const data = await api("GET", `${agentPath(owner, slug)}/reviews`, { auth: "none", query: { sort: reviewSort.value, limit: 10, cursor } });
     if (!cursor) clear(reviewList);
     for (const r of data.items) reviewList.append(reviewItem(r));
@@ -92,18 +121,31 @@ export async function viewDetail(owner, slug) {
   }
   reviewSort.addEventListener("change", () => attempt(() => loadReviews()));
 
-  main.append(h("div", { class: "cols" }, h("div", {}, about, reviewsBox, cardBox), h("div", { class: "first-on-phones" }, ratingBox, actionsBox)));
-  await loadReviews();
+  // A deleted agent's reviews are gone with it (the API answers 404).
+  const gone = a.status === "deleted";
+  main.append(h("div", { class: "cols" }, h("div", {}, about, gone ? null : reviewsBox, cardBox), h("div", { class: "first-on-phones" }, ratingBox, actionsBox)));
+  if (!gone) await loadReviews();
 }
 
+/**
+ * @param {Api.ReviewView} r
+ * @returns {HTMLElement}
+ */
 function reviewItem(r) {
   const who = r.user.display_name ? `${r.user.display_name} (@${r.user.handle})` : `@${r.user.handle}`;
   return h("article", { class: "review" },
     h("div", {}, stars(r.stars), " ", r.title ? h("span", { class: "review-title" }, r.title) : null),
-    r.body ? h("p", { class: "prewrap" }, r.body) : null,
+    r.body ? markdown(r.body, 3) : null,
     h("div", { class: "muted small" }, `${who} · ${when(r.updated_at)}`, r.version ? ` · v${r.version}` : ""));
 }
 
+/**
+ * The rating form of an installed agent (the user's own rating, if any, filled in).
+ * @param {Api.AgentDetail} a
+ * @param {string} owner
+ * @param {string} slug
+ * @returns {HTMLFormElement}
+ */
 function ratingForm(a, owner, slug) {
   const mine = a.my_rating;
   const group = h("div", { class: "stars-input" }, [1, 2, 3, 4, 5].map((n) => h("label", {},
@@ -130,3 +172,45 @@ function ratingForm(a, owner, slug) {
   return form;
 }
 
+
+/**
+ * The page of an agent that is not in the marketplace (deleted, or never
+ * there): for a user who installed it, what the install still holds and an
+ * Uninstall button; otherwise a search for its name.
+ */
+/**
+ * @param {HTMLElement} main
+ * @param {HTMLElement} heading
+ * @param {string} owner
+ * @param {string} slug
+ * @param {() => boolean} live
+ */
+async function goneAgent(main, heading, owner, slug, live) {
+  /** @type {Api.InstalledAgentPage} */
+  const installs = session.me ? await api("GET", "me/installs", { query: { limit: 100 } }) : { items: [] };
+  if (!live()) return;
+  const item = installs.items.find((i) => i.agent.owner === owner && i.agent.slug === slug);
+  const search = link(`Search the marketplace for “${slug}”`, withQuery("#/", { q: slug }));
+  if (!item) {
+    heading.textContent = "Agent not found";
+    document.title = "Agent not found · agentmart";
+    main.append(h("section", { class: "panel" },
+      h("p", {}, `There is no agent @${owner}/${slug} in the marketplace: its owner may have deleted or renamed it.`),
+      h("div", { class: "actions" }, search, link("Browse the marketplace", "#/"))));
+    return;
+  }
+  const a = item.agent;
+  heading.textContent = a.name;
+  document.title = `${a.name} (deleted) · agentmart`;
+  main.append(h("section", { class: "panel" },
+    h("p", { class: "muted" }, `@${owner}/${slug}`, a.latest_version ? ` · v${a.latest_version}` : "", " · ", badge("deleted")),
+    h("p", {}, "Its owner deleted this agent: it is no longer listed, and nobody can install it any more. ",
+      `You installed it ${when(item.installed_at)}`, item.pinned_version ? `, pinned to v${item.pinned_version}` : "",
+      "; your install stays readable until you uninstall it."),
+    a.tagline ? h("p", {}, h("strong", {}, a.tagline)) : null,
+    h("div", { class: "actions" }, button("Uninstall", () => attempt(async () => {
+      await api("DELETE", `me/installs/${encodeURIComponent(owner)}/${encodeURIComponent(slug)}`);
+      notify(`${a.name} uninstalled.`);
+      go("#/installs");
+    }), "secondary"), search, link("My installs", "#/installs"))));
+}

@@ -14,6 +14,10 @@ const LINK_VIEWS = { "reset-password": "#/reset-password", "verify-email": "#/ve
 let linkToken = takeLinkToken();
 
 /** The token of the link this page was opened with, when it is of `kind` (not consumed). */
+/**
+ * @param {string} kind
+ * @returns {string | null}
+ */
 export function linkTokenFor(kind) {
   return linkToken && linkToken.kind === kind ? linkToken.token : null;
 }
@@ -24,8 +28,8 @@ export function dropLinkToken() {
 }
 
 function takeLinkToken() {
-  const kind = location.pathname.split("/").pop();
-  const view = LINK_VIEWS[kind];
+  const kind = location.pathname.split("/").pop() || "";
+  const view = /** @type {Record<string, string>} */ (LINK_VIEWS)[kind];
   if (!view) return null;
   const token = new URLSearchParams(location.search).get("token");
   if (location.search || !location.hash) {

@@ -10,13 +10,18 @@
 import { ApiError } from "./api.js";
 import { button, clear, h, pendingLabel, prose } from "./dom.js";
 
-const statusEl = () => document.getElementById("status");
+const statusEl = () => /** @type {HTMLElement} */ (document.getElementById("status"));
 
 /** How long a confirmation stays (errors stay until dismissed). */
 const CONFIRMATION_MS = 8000;
 let fadeTimer = 0;
 
-/** Shows `title` (and `detailLines`: text or nodes) in the status region. */
+/**
+ * Shows `title` (and `detailLines`: text or nodes) in the status region.
+ * @param {"ok" | "error"} kind
+ * @param {string} title
+ * @param {Array<Node | string | null>} [detailLines]
+ */
 export function showStatus(kind, title, detailLines = []) {
   const el = statusEl();
   clearTimeout(fadeTimer);
@@ -36,11 +41,15 @@ export function hideStatus() {
   clear(el);
 }
 
+/** @param {string} message */
 export function notify(message) {
   showStatus("ok", message);
 }
 
-/** The problem's diagnostic facts (code, status, request id), for a collapsed "Details". */
+/**
+ * The problem's diagnostic facts (code, status, request id), for a collapsed "Details".
+ * @param {ApiError} err
+ */
 function details(err) {
   const p = err.problem || {};
   const facts = [["Code", err.code]];
@@ -54,10 +63,13 @@ function details(err) {
  * Shows an error in the status region: the problem's title and a plain
  * sentence, its code, status and request id under a collapsed "Details", and
  * any field errors that have no field on screen, one per line.
+ * @param {unknown} err
+ * @param {Api.FieldError[]} [unplaced]
+ * @param {(() => unknown) | null} [retry]
  */
 export function showError(err, unplaced = [], retry = null) {
   if (!(err instanceof ApiError)) {
-    showStatus("error", "Something went wrong", [h("p", {}, prose(String(err && err.message ? err.message : err)))]);
+    showStatus("error", "Something went wrong", [h("p", {}, prose(err instanceof Error ? err.message : String(err)))]);
     return;
   }
   const p = err.problem || {};
@@ -78,16 +90,24 @@ export function showError(err, unplaced = [], retry = null) {
   showStatus("error", p.title || "Request failed", extra);
 }
 
-/** Clears the field errors of a form. */
+/**
+ * Clears the field errors of a form.
+ * @param {HTMLFormElement} form
+ */
 export function clearFieldErrors(form) {
   for (const el of form.querySelectorAll(".field-error")) clear(el);
   for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
 }
 
 /** The conflict codes that belong to one field (409 answers carry no `errors[]`). */
+/** @type {Record<string, string>} */
 const CONFLICT_FIELDS = { email_taken: "email", handle_taken: "handle", slug_taken: "slug", version_exists: "version" };
 
-/** The field errors of a problem: its `errors[]`, or the one field a conflict is about. */
+/**
+ * The field errors of a problem: its `errors[]`, or the one field a conflict is about.
+ * @param {unknown} err
+ * @returns {Api.FieldError[]}
+ */
 export function problemFieldErrors(err) {
   if (!(err instanceof ApiError)) return [];
   const p = err.problem || {};
@@ -96,7 +116,10 @@ export function problemFieldErrors(err) {
   return conflicted ? [{ field: conflicted, code: err.code, message: p.detail || p.title || "already taken" }] : [];
 }
 
-/** A field error's message without the field's path repeated in front of it. */
+/**
+ * A field error's message without the field's path repeated in front of it.
+ * @param {Api.FieldError} e
+ */
 function cleanMessage(e) {
   let message = String(e.message || e.code || "");
   const path = String(e.field || "");
@@ -109,24 +132,33 @@ function cleanMessage(e) {
   return message;
 }
 
-/** `skills[1].id` under the field `skills`: "Skill 2, id". */
+/**
+ * `skills[1].id` under the field `skills`: "Skill 2, id".
+ * @param {string} field
+ * @param {string} base
+ */
 function subPath(field, base) {
   const rest = field.slice(base.length).replace(/^\./, "");
   if (!rest) return "";
-  return rest.replace(/^\[(\d+)\]\.?/, (_, i) => `${Number(i) + 1}${rest.length > _.length ? ", " : ""}`).replaceAll(".", " ").replace(/_/g, " ");
+  return rest.replace(/^\[(\d+)\]\.?/, (/** @type {string} */ _, /** @type {string} */ i) => `${Number(i) + 1}${rest.length > _.length ? ", " : ""}`).replaceAll(".", " ").replace(/_/g, " ");
 }
 
 /**
  * Puts each field error beside its field (`skills[0].id` goes to the field
  * named `skills`), one per line, marks the control `aria-invalid` and focuses
  * the first; returns those that have no field in this form.
+ * @param {HTMLFormElement} form
+ * @param {Api.FieldError[]} errors
+ * @returns {Api.FieldError[]}
  */
 export function placeFieldErrors(form, errors) {
   const unplaced = [];
+  /** @type {HTMLElement | null} */
   let first = null;
   for (const e of errors || []) {
     const fieldName = String(e.field || "");
     const base = fieldName.split(/[[.]/)[0];
+    /** @type {HTMLElement | null} */
     const holder = form.querySelector(`[data-field="${CSS.escape(fieldName)}"]`) ||
       form.querySelector(`[data-field="${CSS.escape(base)}"]`);
     if (!holder) {
@@ -137,7 +169,8 @@ export function placeFieldErrors(form, errors) {
     const exact = holder.dataset.field === fieldName;
     const where = exact ? "" : subPath(fieldName, base);
     const label = holder.dataset.field === "skills" && where ? `Skill ${where}: ` : where ? `${where}: ` : "";
-    slot.append(h("span", { class: "error-line" }, prose(`${label}${cleanMessage(e)}`)));
+    if (slot) slot.append(h("span", { class: "error-line" }, prose(`${label}${cleanMessage(e)}`)));
+    /** @type {HTMLElement | null} */
     const control = holder.querySelector("input, textarea, select");
     if (control) {
       control.setAttribute("aria-invalid", "true");
@@ -151,7 +184,10 @@ export function placeFieldErrors(form, errors) {
 /** Thrown by an action whose failure is already shown: `onSubmit` adds nothing. */
 export class Handled extends Error {}
 
-/** Keeps the keyboard where the user was: focus that fell to the page body goes back to `el`. */
+/**
+ * Keeps the keyboard where the user was: focus that fell to the page body goes back to `el`.
+ * @param {HTMLElement | null} el
+ */
 function keepFocus(el) {
   const active = document.activeElement;
   if ((!active || active === document.body) && el && el.isConnected) el.focus();
@@ -161,6 +197,9 @@ function keepFocus(el) {
  * Wires a form: on submit, clears old errors, runs `action` (one at a time:
  * the submit button is disabled while it runs), and shows a failure in the
  * status region with field errors beside their fields.
+ * @param {HTMLFormElement} form
+ * @param {(data: FormData) => Promise<unknown>} action
+ * @returns {HTMLFormElement}
  */
 export function onSubmit(form, action) {
   let running = false;
@@ -169,8 +208,9 @@ export function onSubmit(form, action) {
     if (running) return;
     running = true;
     clearFieldErrors(form);
+    /** @type {HTMLButtonElement | null} */
     const submit = form.querySelector("button[type=submit]");
-    const label = submit ? submit.textContent : "";
+    const label = submit ? submit.textContent || "" : "";
     if (submit) {
       submit.disabled = true;
       submit.textContent = pendingLabel(label);
@@ -195,7 +235,10 @@ export function onSubmit(form, action) {
   return form;
 }
 
-/** Runs an action from a button, showing a failure in the status region. */
+/**
+ * Runs an action from a button, showing a failure in the status region.
+ * @param {() => unknown} action
+ */
 export async function attempt(action) {
   try {
     await action();
