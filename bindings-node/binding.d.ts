@@ -110,12 +110,15 @@ export declare class AuthApi {
   register(request: RegisterRequest, clientInfo?: ClientInfo | undefined | null): Promise<Registered>
   /**
    * Starts a session. `invalid_credentials`; `rate_limited` (with
-   * `retryAfter`) after repeated failures.
+   * `retryAfter`) after repeated failures. `clientInfo` must carry an
+   * `ip` or a `clientKey` (throttling keys clients by them), else
+   * `validation_failed` with field `client`.
    */
   login(request: LoginRequest, clientInfo?: ClientInfo | undefined | null): Promise<TokenPair>
   /**
    * Rotates a refresh token. A rotated token that comes back is
-   * `token_reused` and ends the session.
+   * `token_reused` and ends the session. `clientInfo` must carry an `ip`
+   * or a `clientKey`, else `validation_failed` with field `client`.
    */
   refresh(refreshToken: string, clientInfo?: ClientInfo | undefined | null): Promise<TokenPair>
   /**
@@ -148,7 +151,8 @@ export declare class AuthApi {
   deleteAccount(principal: Principal, password: string): Promise<void>
   /**
    * Sends a password-reset message through the notifier; resolves the same
-   * way for unknown emails.
+   * way for unknown emails. `clientInfo` must carry an `ip` or a
+   * `clientKey`, else `validation_failed` with field `client`.
    */
   requestPasswordReset(email: string, clientInfo?: ClientInfo | undefined | null): Promise<void>
   /** Sets a new password with a reset token (ends every session). */

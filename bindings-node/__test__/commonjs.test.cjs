@@ -17,7 +17,7 @@ test('require() gives a working addon with AgentmartError rejections', async () 
     const principal = await mart.auth.authenticate(registered.tokens.accessToken)
     assert.ok(principal instanceof Principal)
     assert.equal((await mart.auth.profile(principal)).email, 'cjs@example.com')
-    await assert.rejects(mart.auth.login({ email: 'cjs@example.com', password: 'nope nope nope' }), (err) => {
+    await assert.rejects(mart.auth.login({ email: 'cjs@example.com', password: 'nope nope nope' }, { ip: '203.0.113.7' }), (err) => {
       assert.ok(err instanceof AgentmartError)
       assert.equal(err.code, 'invalid_credentials')
       return true

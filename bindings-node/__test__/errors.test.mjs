@@ -66,6 +66,24 @@ describe('errors', () => {
     await mart.auth.login({ email: address, password: PASSWORD }, { clientKey: 'device-2' })
   })
 
+  test('login, refresh and forgot-password refuse a client without ip or clientKey', async () => {
+    const address = email('keyless')
+    const registered = await mart.auth.register({ email: address, password: PASSWORD })
+    for (const client of [undefined, null, {}, { userAgent: 'node' }, { ip: ' ', clientKey: '' }]) {
+      const calls = [
+        () => mart.auth.login({ email: address, password: PASSWORD }, client),
+        () => mart.auth.refresh(registered.tokens.refreshToken, client),
+        () => mart.auth.requestPasswordReset(address, client),
+      ]
+      for (const call of calls) {
+        const err = await rejectsWith(call(), 'validation_failed')
+        assert.deepEqual(err.fields.map((f) => [f.field, f.code]), [['client', 'required']])
+      }
+    }
+    // Nothing was spent: the refresh token still rotates, with a client key alone.
+    await mart.auth.refresh(registered.tokens.refreshToken, { clientKey: 'device-3' })
+  })
+
   test('uniqueness, lookup and permission codes', async () => {
     const { registered, principal } = await newUser(mart, 'codes', { handle: `codes-${process.pid}` })
     await rejectsWith(mart.auth.register({ email: email(), password: PASSWORD, handle: registered.user.handle }), 'handle_taken')
@@ -81,7 +99,7 @@ describe('errors', () => {
     // A plain object is not a Principal.
     await rejectsWith(mart.auth.profile({ userId: principal.userId, role: 'admin' }), 'malformed_request')
     // Wrong primitive types.
-    await rejectsWith(mart.auth.login({ email: 42, password: PASSWORD }), 'malformed_request')
+    await rejectsWith(mart.auth.login({ email: 42, password: PASSWORD }, { ip: '203.0.113.7' }), 'malformed_request')
     await rejectsWith(mart.auth.principalForUser('not-a-uuid'), 'malformed_request')
     // A forged cursor.
     await rejectsWith(mart.market.list(null, { cursor: 'forged' }), 'malformed_request')
@@ -144,7 +162,7 @@ describe('open and close', () => {
 
       const reopened = await Agentmart.open(url, testOptions())
       try {
-        const tokens = await reopened.auth.login({ email: address, password: PASSWORD })
+        const tokens = await reopened.auth.login({ email: address, password: PASSWORD }, { ip: '203.0.113.7' })
         assert.equal(tokens.tokenType, 'Bearer')
       } finally {
         await reopened.close()

@@ -32,7 +32,7 @@ test('a password reset delivered through onMessage sets a new password', async (
   try {
     const address = email('forgetful')
     await mart.auth.register({ email: address, password: PASSWORD })
-    await mart.auth.requestPasswordReset(address)
+    await mart.auth.requestPasswordReset(address, { ip: '203.0.113.7' })
     const message = await next('password_reset')
     assert.equal(message.to, address)
     assert.match(message.token, /^amp_/)
@@ -40,12 +40,12 @@ test('a password reset delivered through onMessage sets a new password', async (
     assert.ok(!Number.isNaN(Date.parse(message.createdAt)))
 
     await mart.auth.resetPassword(message.token, 'a brand new passphrase')
-    await rejectsWith(mart.auth.login({ email: address, password: PASSWORD }), 'invalid_credentials')
-    await mart.auth.login({ email: address, password: 'a brand new passphrase' })
+    await rejectsWith(mart.auth.login({ email: address, password: PASSWORD }, { ip: '203.0.113.7' }), 'invalid_credentials')
+    await mart.auth.login({ email: address, password: 'a brand new passphrase' }, { ip: '203.0.113.7' })
     // One-time tokens work once.
     await rejectsWith(mart.auth.resetPassword(message.token, 'yet another passphrase'), 'token_invalid')
     // Unknown emails get the same answer and no message.
-    await mart.auth.requestPasswordReset(email('nobody'))
+    await mart.auth.requestPasswordReset(email('nobody'), { ip: '203.0.113.7' })
   } finally {
     await mart.close()
   }
@@ -78,7 +78,7 @@ test('password change, session revocation and account deletion', async () => {
     const address = email('lifecycle')
     const registered = await mart.auth.register({ email: address, password: PASSWORD })
     const me = await mart.auth.authenticate(registered.tokens.accessToken)
-    const other = await mart.auth.login({ email: address, password: PASSWORD })
+    const other = await mart.auth.login({ email: address, password: PASSWORD }, { ip: '203.0.113.7' })
     const otherPrincipal = await mart.auth.authenticate(other.accessToken)
     await mart.auth.revokeSession(me, otherPrincipal.sessionId)
     await rejectsWith(mart.auth.authenticate(other.accessToken), 'token_invalid')
@@ -86,13 +86,13 @@ test('password change, session revocation and account deletion', async () => {
 
     await rejectsWith(mart.auth.changePassword(me, 'wrong current', 'new passphrase here'), 'invalid_credentials')
     await mart.auth.changePassword(me, PASSWORD, 'new passphrase here')
-    await mart.auth.login({ email: address, password: 'new passphrase here' })
+    await mart.auth.login({ email: address, password: 'new passphrase here' }, { ip: '203.0.113.7' })
 
     await mart.auth.logoutAll(me)
     await rejectsWith(mart.auth.authenticate(registered.tokens.accessToken), 'token_invalid')
     await rejectsWith(mart.auth.deleteAccount(me, 'wrong password'), 'invalid_credentials')
     await mart.auth.deleteAccount(me, 'new passphrase here')
-    await rejectsWith(mart.auth.login({ email: address, password: 'new passphrase here' }), 'invalid_credentials')
+    await rejectsWith(mart.auth.login({ email: address, password: 'new passphrase here' }, { ip: '203.0.113.7' }), 'invalid_credentials')
     const jwks = await mart.auth.jwks()
     assert.ok(Array.isArray(jwks.keys))
   } finally {

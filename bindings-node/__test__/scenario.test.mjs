@@ -36,13 +36,13 @@ async function scenario(mart) {
     role: 'user',
   })
 
-  const login = await auth.login({ email: ownerEmail, password: PASSWORD })
-  await rejectsWith(auth.login({ email: ownerEmail, password: 'wrong password!' }), 'invalid_credentials')
-  const rotated = await auth.refresh(login.refreshToken)
+  const login = await auth.login({ email: ownerEmail, password: PASSWORD }, { ip: '203.0.113.7' })
+  await rejectsWith(auth.login({ email: ownerEmail, password: 'wrong password!' }, { ip: '203.0.113.7' }), 'invalid_credentials')
+  const rotated = await auth.refresh(login.refreshToken, { ip: '203.0.113.7' })
   assert.notEqual(rotated.refreshToken, login.refreshToken)
   // The rotated-away token coming back revokes the session.
-  await rejectsWith(auth.refresh(login.refreshToken), 'token_reused')
-  await rejectsWith(auth.refresh(rotated.refreshToken), 'token_invalid')
+  await rejectsWith(auth.refresh(login.refreshToken, { ip: '203.0.113.7' }), 'token_reused')
+  await rejectsWith(auth.refresh(rotated.refreshToken, { ip: '203.0.113.7' }), 'token_invalid')
   await rejectsWith(auth.authenticate('not-a-jwt'), 'token_invalid')
 
   const sessions = await auth.sessions(owner)
@@ -166,7 +166,7 @@ async function scenario(mart) {
   await auth.register({ email: adminEmail, password: PASSWORD })
   const promoted = await admin.setRoleByEmail(adminEmail, 'admin')
   assert.equal(promoted.role, 'admin')
-  const root = await auth.authenticate((await auth.login({ email: adminEmail, password: PASSWORD })).accessToken)
+  const root = await auth.authenticate((await auth.login({ email: adminEmail, password: PASSWORD }, { ip: '203.0.113.7' })).accessToken)
   assert.equal(root.isAdmin, true)
   const trail = await admin.audit(root, { action: 'agent.published' }, { limit: 1 })
   assert.equal(trail.items.length, 1)

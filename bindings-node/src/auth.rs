@@ -70,6 +70,14 @@ fn client(info: Option<ClientInfo>) -> am::Result<am::ClientInfo> {
     from_js(info.unwrap_or_default())
 }
 
+/// [`client`] for login, refresh and forgot-password, which fail closed
+/// without an `ip` or `clientKey` ([`am::ClientInfo::require_known`]).
+fn known_client(info: Option<ClientInfo>) -> am::Result<am::ClientInfo> {
+    let client = client(info)?;
+    client.require_known()?;
+    Ok(client)
+}
+
 fn principal(inner: am::Principal) -> Principal {
     Principal { inner }
 }
@@ -92,7 +100,9 @@ impl AuthApi {
     }
 
     /// Starts a session. `invalid_credentials`; `rate_limited` (with
-    /// `retryAfter`) after repeated failures.
+    /// `retryAfter`) after repeated failures. `clientInfo` must carry an
+    /// `ip` or a `clientKey` (throttling keys clients by them), else
+    /// `validation_failed` with field `client`.
     #[napi(ts_return_type = "Promise<TokenPair>")]
     pub fn login<'env>(
         &self,
@@ -102,12 +112,13 @@ impl AuthApi {
     ) -> napi::Result<PromiseRaw<'env, TokenPair>> {
         run(env, &self.handle, move |mart| async move {
             let request = from_js(request)?;
-            to_js(mart.auth().login(request, &client(client_info)?).await?)
+            to_js(mart.auth().login(request, &known_client(client_info)?).await?)
         })
     }
 
     /// Rotates a refresh token. A rotated token that comes back is
-    /// `token_reused` and ends the session.
+    /// `token_reused` and ends the session. `clientInfo` must carry an `ip`
+    /// or a `clientKey`, else `validation_failed` with field `client`.
     #[napi(ts_return_type = "Promise<TokenPair>")]
     pub fn refresh<'env>(
         &self,
@@ -116,7 +127,7 @@ impl AuthApi {
         client_info: Option<ClientInfo>,
     ) -> napi::Result<PromiseRaw<'env, TokenPair>> {
         run(env, &self.handle, move |mart| async move {
-            to_js(mart.auth().refresh(&refresh_token, &client(client_info)?).await?)
+            to_js(mart.auth().refresh(&refresh_token, &known_client(client_info)?).await?)
         })
     }
 
@@ -248,7 +259,8 @@ impl AuthApi {
     }
 
     /// Sends a password-reset message through the notifier; resolves the same
-    /// way for unknown emails.
+    /// way for unknown emails. `clientInfo` must carry an `ip` or a
+    /// `clientKey`, else `validation_failed` with field `client`.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn request_password_reset<'env>(
         &self,
@@ -257,7 +269,7 @@ impl AuthApi {
         client_info: Option<ClientInfo>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         run(env, &self.handle, move |mart| async move {
-            mart.auth().request_password_reset(&email, &client(client_info)?).await
+            mart.auth().request_password_reset(&email, &known_client(client_info)?).await
         })
     }
 

@@ -39,7 +39,7 @@ def check_installed_copy(source: Path) -> None:
 def scenario(store_url: str) -> None:
     with agentmart.Agentmart.open(store_url, jwt_secret="package-check-secret-0123456789abcdef", config=FAST) as mart:
         reg = mart.auth.register("pkg@example.com", PASSWORD, handle="pkg")
-        tokens = mart.auth.login("pkg@example.com", PASSWORD)
+        tokens = mart.auth.login("pkg@example.com", PASSWORD, ip="203.0.113.7")
         me = mart.auth.authenticate(tokens.access_token)
         assert me.user_id == reg.user.id, (me.user_id, reg.user.id)
         mart.agents.create(
@@ -59,7 +59,7 @@ def scenario(store_url: str) -> None:
         page = mart.market.list()
         assert [(i.owner, i.slug) for i in page.items] == [("pkg", "summarizer")], page
         try:
-            mart.auth.login("pkg@example.com", "not the password at all")
+            mart.auth.login("pkg@example.com", "not the password at all", ip="203.0.113.7")
         except agentmart.InvalidCredentials as err:
             assert err.code == "invalid_credentials"
         else:

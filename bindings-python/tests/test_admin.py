@@ -29,7 +29,7 @@ def test_audit_users_and_moderation(mart: agentmart.Agentmart, admin: agentmart.
     disabled = mart.admin.update_user(admin, reg.user.id, disabled=True)
     assert isinstance(disabled, agentmart.Profile)
     with pytest.raises(agentmart.Unauthenticated):
-        mart.auth.login(email, PASSWORD)
+        mart.auth.login(email, PASSWORD, ip="203.0.113.7")
     mart.admin.update_user(admin, reg.user.id, disabled=False)
     promoted = mart.admin.update_user(admin, reg.user.id, role="admin")
     assert promoted.role == "admin"

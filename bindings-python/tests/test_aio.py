@@ -24,7 +24,10 @@ async def _flow(mart: AsyncAgentmart) -> None:
     page = await mart.market.list()
     assert [a.slug for a in page.items] == ["bot"]
     with pytest.raises(agentmart.InvalidCredentials):
-        await mart.auth.login(email, "wrong password!!")
+        await mart.auth.login(email, "wrong password!!", ip="203.0.113.7")
+    with pytest.raises(agentmart.ValidationError) as missing:
+        await mart.auth.login(email, PASSWORD)  # no ip, no client_key: refused
+    assert [(e.field, e.code) for e in missing.value.errors] == [("client", "required")]
     admin_page = None
     with pytest.raises(agentmart.Forbidden):
         admin_page = await mart.admin.audit(me)

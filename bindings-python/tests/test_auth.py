@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from typing import Dict
 
 import pytest
 
@@ -51,21 +52,42 @@ def test_records_are_typed_readonly_and_serialisable(mart: agentmart.Agentmart) 
 def test_refresh_rotates_and_reuse_revokes_the_session(mart: agentmart.Agentmart) -> None:
     reg = mart.auth.register(unique_email(), PASSWORD)
     first = reg.tokens
-    second = mart.auth.refresh(first.refresh_token)
+    second = mart.auth.refresh(first.refresh_token, ip="203.0.113.7")
     assert second.refresh_token != first.refresh_token
     with pytest.raises(agentmart.TokenReused) as info:
-        mart.auth.refresh(first.refresh_token)
+        mart.auth.refresh(first.refresh_token, ip="203.0.113.7")
     assert info.value.code == "token_reused"
     # The whole session is gone: the rotated token fails too.
     with pytest.raises(agentmart.Unauthenticated):
-        mart.auth.refresh(second.refresh_token)
+        mart.auth.refresh(second.refresh_token, ip="203.0.113.7")
+
+
+@pytest.mark.parametrize("client", [{}, {"user_agent": "pytest"}, {"ip": "  ", "client_key": ""}])
+def test_login_refresh_and_reset_refuse_an_unknown_client(mart: agentmart.Agentmart, client: Dict[str, str]) -> None:
+    # Throttling keys clients by `ip` or `client_key`: without either, the
+    # call fails closed before any work (issue 10 item 2).
+    email = unique_email()
+    reg = mart.auth.register(email, PASSWORD)
+    calls = [
+        lambda: mart.auth.login(email, PASSWORD, **client),
+        lambda: mart.auth.refresh(reg.tokens.refresh_token, **client),
+        lambda: mart.auth.request_password_reset(email, **client),
+    ]
+    for call in calls:
+        with pytest.raises(agentmart.ValidationError) as info:
+            call()
+        assert info.value.code == "validation_failed"
+        assert [(e.field, e.code) for e in info.value.errors] == [("client", "required")]
+    # Nothing was spent: the refresh token still rotates, with a client key alone.
+    assert mart.auth.refresh(reg.tokens.refresh_token, client_key="device-42").refresh_token
+    assert mart.auth.login(email, PASSWORD, client_key="device-42").access_token
 
 
 def test_logout_sessions_and_revoke(mart: agentmart.Agentmart) -> None:
     email = unique_email()
     reg = mart.auth.register(email, PASSWORD)
     a = mart.auth.authenticate(reg.tokens.access_token)
-    other = mart.auth.login(email, PASSWORD, user_agent="phone")
+    other = mart.auth.login(email, PASSWORD, user_agent="phone", ip="203.0.113.7")
     sessions = mart.auth.sessions(a)
     assert len(sessions) == 2
     assert all(isinstance(s, agentmart.SessionInfo) for s in sessions)
@@ -78,8 +100,8 @@ def test_logout_sessions_and_revoke(mart: agentmart.Agentmart) -> None:
     mart.auth.logout(a)
     with pytest.raises(agentmart.TokenInvalid):
         mart.auth.authenticate(reg.tokens.access_token)
-    b = mart.auth.authenticate(mart.auth.login(email, PASSWORD).access_token)
-    c_tokens = mart.auth.login(email, PASSWORD)
+    b = mart.auth.authenticate(mart.auth.login(email, PASSWORD, ip="203.0.113.7").access_token)
+    c_tokens = mart.auth.login(email, PASSWORD, ip="203.0.113.7")
     mart.auth.logout_all(b)
     with pytest.raises(agentmart.TokenInvalid):
         mart.auth.authenticate(c_tokens.access_token)
@@ -90,7 +112,7 @@ def test_bad_password_and_unknown_email_are_the_same_error(mart: agentmart.Agent
     mart.auth.register(email, PASSWORD)
     for e, p in [(email, "wrong password here"), (unique_email(), PASSWORD)]:
         with pytest.raises(agentmart.InvalidCredentials) as info:
-            mart.auth.login(e, p)
+            mart.auth.login(e, p, ip="203.0.113.7")
         assert info.value.code == "invalid_credentials"
         assert isinstance(info.value, agentmart.Unauthenticated)
 
@@ -116,21 +138,21 @@ def test_change_password(mart: agentmart.Agentmart) -> None:
     with pytest.raises(agentmart.InvalidCredentials):
         mart.auth.change_password(me, "not my password", "another good passphrase")
     mart.auth.change_password(me, PASSWORD, "another good passphrase")
-    mart.auth.login(email, "another good passphrase")
+    mart.auth.login(email, "another good passphrase", ip="203.0.113.7")
     with pytest.raises(agentmart.InvalidCredentials):
-        mart.auth.login(email, PASSWORD)
+        mart.auth.login(email, PASSWORD, ip="203.0.113.7")
 
 
 def test_password_reset_through_the_notifier(mart: agentmart.Agentmart, mailbox: Mailbox) -> None:
     email = unique_email()
     mart.auth.register(email, PASSWORD)
-    mart.auth.request_password_reset(email)
-    mart.auth.request_password_reset(unique_email())  # unknown: silently nothing
+    mart.auth.request_password_reset(email, ip="203.0.113.7")
+    mart.auth.request_password_reset(unique_email(), ip="203.0.113.7")  # unknown: silently nothing
     message = mailbox.last(email, "password_reset")
     assert isinstance(message, agentmart.Message)
     assert message.token in message.link
     mart.auth.reset_password(message.token, "a brand new passphrase")
-    mart.auth.login(email, "a brand new passphrase")
+    mart.auth.login(email, "a brand new passphrase", ip="203.0.113.7")
     with pytest.raises(agentmart.AgentmartError) as info:
         mart.auth.reset_password(message.token, "yet another passphrase")  # single use
     assert info.value.code in ("token_invalid", "token_expired")
@@ -156,7 +178,7 @@ def test_notifier_exception_fails_the_call_cleanly() -> None:
         email = unique_email()
         m.auth.register(email, PASSWORD)
         try:
-            m.auth.request_password_reset(email)
+            m.auth.request_password_reset(email, ip="203.0.113.7")
         except agentmart.AgentmartError:
             pass  # the core may report the delivery failure; it must be an AgentmartError
     with pytest.raises(TypeError):
@@ -171,7 +193,7 @@ def test_delete_account(mart: agentmart.Agentmart) -> None:
         mart.auth.delete_account(me, "wrong password!")
     mart.auth.delete_account(me, PASSWORD)
     with pytest.raises(agentmart.InvalidCredentials):
-        mart.auth.login(email, PASSWORD)
+        mart.auth.login(email, PASSWORD, ip="203.0.113.7")
     mart.auth.register(email, PASSWORD)  # the email is free again
 
 

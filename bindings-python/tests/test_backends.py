@@ -33,7 +33,7 @@ def test_same_scenario_on_every_backend(backend: str, tmp_path: Path) -> None:
         return
     # Persistent stores keep everything across a close and reopen.
     with agentmart.Agentmart.open(url, jwt_secret=SECRET, config=FAST) as again:
-        tokens = again.auth.login(owner_email, PASSWORD)
+        tokens = again.auth.login(owner_email, PASSWORD, ip="203.0.113.7")
         owner = again.auth.authenticate(tokens.access_token)
         assert again.market.detail(path).rating.count == 1
         assert [v.version for v in again.agents.versions(path)] == ["1.0.0"]

@@ -67,7 +67,7 @@ def test_many_threads_share_one_handle(mart: agentmart.Agentmart) -> None:
     def work(i: int) -> str:
         email = unique_email(f"t{i}")
         reg = mart.auth.register(email, PASSWORD)
-        me = mart.auth.authenticate(mart.auth.login(email, PASSWORD).access_token)
+        me = mart.auth.authenticate(mart.auth.login(email, PASSWORD, ip="203.0.113.7").access_token)
         assert mart.auth.profile(me).id == reg.user.id
         return reg.user.id
 

@@ -46,7 +46,7 @@ try {
 
   // 4. Errors carry a stable code.
   try {
-    await mart.auth.login({ email: 'ada@example.com', password: 'wrong password' })
+    await mart.auth.login({ email: 'ada@example.com', password: 'wrong password' }, { ip: '203.0.113.7' })
   } catch (err) {
     if (!(err instanceof AgentmartError)) throw err
     console.log(`login failed: ${err.code}`) // invalid_credentials

@@ -31,7 +31,7 @@ async def main() -> None:
         page = await mart.market.list()
         print([f"{a.owner}/{a.slug}" for a in page.items])
         try:
-            await mart.auth.login("user0@example.com", "not the password")
+            await mart.auth.login("user0@example.com", "not the password", ip="203.0.113.7")
         except agentmart.InvalidCredentials as err:
             print(f"as expected: {err.code}")
 

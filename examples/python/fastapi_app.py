@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import importlib
-from typing import Any, Dict, Literal, Optional
+from typing import Any, Dict, Optional
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -98,7 +98,7 @@ def create_app(mart: agentmart.Agentmart) -> FastAPI:
     @app.get("/agents")
     def list_agents(
         q: Optional[str] = None,
-        sort: Optional[Literal["popular", "rating", "newest", "trending", "name"]] = None,
+        sort: Optional[agentmart.CatalogSort] = None,
         cursor: Optional[str] = None,
         who: Optional[agentmart.Principal] = Depends(maybe_principal),
     ) -> Dict[str, Any]:

@@ -22,7 +22,7 @@ def main(store_url: str) -> None:
         # Accounts: register, log in, turn the access token into a principal.
         reg = mart.auth.register("ada@example.com", "correct horse battery staple", display_name="Ada")
         print(f"registered @{reg.user.handle} ({reg.user.id})")
-        tokens = mart.auth.login("ada@example.com", "correct horse battery staple")
+        tokens = mart.auth.login("ada@example.com", "correct horse battery staple", ip="203.0.113.7")
         ada = mart.auth.authenticate(tokens.access_token)
 
         # The builder: a draft, then an immutable published version.

@@ -41,6 +41,10 @@ from ._native import (
 )
 from ._types import (
     Agent,
+    AgentStatus,
+    CatalogSort,
+    ReviewSort,
+    RoleName,
     AgentCapabilities,
     AgentCard,
     AgentDefinition,
@@ -86,6 +90,10 @@ __all__ = [
     "Agents",
     "Market",
     "Admin",
+    "CatalogSort",
+    "ReviewSort",
+    "AgentStatus",
+    "RoleName",
     # errors
     "AgentmartError",
     "MalformedRequest",

@@ -4,8 +4,12 @@
 # After editing, regenerate aio.pyi: python scripts/gen_aio_stub.py
 
 import datetime
-from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
+from ._types import AgentStatus as AgentStatus
+from ._types import CatalogSort as CatalogSort
+from ._types import ReviewSort as ReviewSort
+from ._types import RoleName as RoleName
 from ._types import (
     Agent,
     AgentCard,
@@ -32,10 +36,6 @@ from ._types import (
 
 __version__: str
 
-CatalogSort = Literal["popular", "rating", "newest", "trending", "name"]
-ReviewSort = Literal["newest", "stars"]
-AgentStatus = Literal["draft", "listed", "unlisted", "deprecated", "deleted"]
-RoleName = Literal["user", "admin"]
 DateLike = Union[datetime.date, str]
 DateTimeLike = Union[datetime.datetime, str]
 
@@ -98,7 +98,10 @@ class Auth:
         ip: Optional[str] = None,
         user_agent: Optional[str] = None,
         client_key: Optional[str] = None,
-    ) -> TokenPair: ...
+    ) -> TokenPair:
+        """Starts a session. Pass ``ip`` or ``client_key`` (login throttling keys
+        clients by them): without either, raises ``ValidationError`` (code
+        ``validation_failed``, field ``client``, code ``required``)."""
     def refresh(
         self,
         refresh_token: str,
@@ -106,7 +109,9 @@ class Auth:
         ip: Optional[str] = None,
         user_agent: Optional[str] = None,
         client_key: Optional[str] = None,
-    ) -> TokenPair: ...
+    ) -> TokenPair:
+        """Rotates a refresh token. Pass ``ip`` or ``client_key``: without
+        either, raises ``ValidationError`` (field ``client``, code ``required``)."""
     def authenticate(self, access_token: str) -> Principal: ...
     def logout(self, principal: Principal) -> None: ...
     def logout_all(self, principal: Principal) -> None: ...
@@ -127,7 +132,10 @@ class Auth:
         ip: Optional[str] = None,
         user_agent: Optional[str] = None,
         client_key: Optional[str] = None,
-    ) -> None: ...
+    ) -> None:
+        """Sends a password-reset message (nothing for unknown emails). Pass
+        ``ip`` or ``client_key``: without either, raises ``ValidationError``
+        (field ``client``, code ``required``)."""
     def reset_password(self, token: str, new_password: str) -> None: ...
     def request_email_verification(self, principal: Principal) -> None: ...
     def verify_email(self, token: str) -> None: ...

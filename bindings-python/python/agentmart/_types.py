@@ -14,9 +14,14 @@ attribute, converted to Python types on first access (then cached):
 * everything else (ids, enums, versions as strings, JSON schemas as dicts)
   stays as in the JSON.
 
+Attribute names are the JSON keys, except in the A2A card's records, whose
+JSON is camelCase (``_camel = True``): ``card.protocol_version`` reads the
+key ``protocolVersion``.
+
 The annotations below are the single description of every record: they
-drive the conversion and are what type checkers read. A field the core adds
-later is still reachable as an attribute before it is annotated here.
+drive the conversion and are what type checkers read. ``tests/test_schema.py``
+checks them against the core's JSON Schema (``tests/core_schema.json``):
+every field, its type and whether it may be ``None``.
 """
 
 from __future__ import annotations
@@ -25,9 +30,23 @@ import copy
 import re
 import datetime as _dt
 from datetime import datetime
-from typing import Any, ClassVar, Dict, Generic, List, Mapping, Optional, Tuple, TypeVar
+from typing import Any, ClassVar, Dict, Generic, List, Literal, Mapping, Optional, Tuple, TypeVar
+
+# The core's enumerations (tests/test_schema.py checks their values against it).
+#: Catalog order of ``Market.list`` (``"relevance"`` needs a search query ``q``).
+CatalogSort = Literal["popular", "rating", "newest", "trending", "name", "relevance"]
+#: Review order of ``Market.reviews``.
+ReviewSort = Literal["newest", "stars"]
+#: An agent's lifecycle status.
+AgentStatus = Literal["draft", "listed", "unlisted", "deprecated", "deleted"]
+#: A user's role.
+RoleName = Literal["user", "admin"]
 
 __all__ = [
+    "CatalogSort",
+    "ReviewSort",
+    "AgentStatus",
+    "RoleName",
     "Record",
     "Page",
     "FieldError",
@@ -101,6 +120,11 @@ def _target(annotation: str) -> Tuple[Optional[str], bool]:
 _PLANS: Dict[type, Dict[str, Optional[Tuple[type, bool]]]] = {}
 
 
+def _camel_key(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
 def _plan(cls: type) -> Dict[str, Optional[Tuple[type, bool]]]:
     """Per class, once: every annotated field → (record class, is_list) or None."""
     plan = _PLANS.get(cls)
@@ -126,6 +150,13 @@ class Record:
 
     __slots__ = ("_data", "_values")
     _dates: ClassVar[Tuple[str, ...]] = ()
+    # True when the JSON keys are the camelCase forms of the attribute names.
+    _camel: ClassVar[bool] = False
+
+    @classmethod
+    def _json_key(cls, name: str) -> str:
+        """The JSON key of the attribute ``name``."""
+        return _camel_key(name) if cls._camel else name
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -144,8 +175,9 @@ class Record:
             pass
         data: Dict[str, Any] = object.__getattribute__(self, "_data")
         plan = _plan(type(self))
-        if name in data:
-            value = self._convert(name, data[name], plan.get(name))
+        key = self._json_key(name)
+        if key in data:
+            value = self._convert(name, data[key], plan.get(name))
         elif name in plan:
             value = None  # an optional field the core left out
         else:
@@ -175,7 +207,8 @@ class Record:
 
     def _fields(self) -> List[str]:
         plan = _plan(type(self))
-        return list(plan) + [k for k in self._data if k not in plan]
+        keys = {self._json_key(name) for name in plan}
+        return list(plan) + [k for k in self._data if k not in keys]
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} records are read-only")
@@ -337,13 +370,12 @@ class ModelSettings(Record):
     max_tokens: Optional[int]
 
 
-class AgentDefinition(Record):
-    """What an agent is: the fields of a draft or a version."""
+class _AgentFields(Record):
+    """The fields of a definition that every view of it shares (not a result itself)."""
 
     name: str
     tagline: str
     description: str
-    system_prompt: Optional[str]
     skills: List[Skill]
     input_modes: List[str]
     output_modes: List[str]
@@ -355,6 +387,12 @@ class AgentDefinition(Record):
     tags: List[str]
     icon_url: Optional[str]
     documentation_url: Optional[str]
+
+
+class AgentDefinition(_AgentFields):
+    """What an agent is: the fields of a draft or a version."""
+
+    system_prompt: str
 
 
 class AgentDraft(AgentDefinition):
@@ -385,9 +423,10 @@ class MyAgent(Record):
     updated_at: datetime
 
 
-class AgentVersionView(AgentDefinition):
+class AgentVersionView(_AgentFields):
     """A published version as others see it (``system_prompt`` only for owner and admins)."""
 
+    system_prompt: Optional[str]
     agent_id: str
     owner: str
     slug: str
@@ -417,6 +456,8 @@ class AgentProvider(Record):
 class AgentCapabilities(Record):
     """The A2A card's capabilities."""
 
+    _camel = True
+
     streaming: bool
     push_notifications: bool
 
@@ -424,17 +465,21 @@ class AgentCapabilities(Record):
 class AgentSkill(Record):
     """A skill in A2A form."""
 
+    _camel = True
+
     id: str
     name: str
     description: str
     tags: List[str]
-    examples: List[str]
+    examples: Optional[List[str]]  # left out of the card (None) when the skill has none
     input_modes: Optional[List[str]]
     output_modes: Optional[List[str]]
 
 
 class AgentCard(Record):
     """An A2A agent card (``to_dict()`` is the card's JSON)."""
+
+    _camel = True
 
     name: str
     description: str

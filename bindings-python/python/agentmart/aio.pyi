@@ -73,10 +73,13 @@ class AsyncAuth:
         ...
 
     async def login(self, email: str, password: str, *, ip: Optional[str]=None, user_agent: Optional[str]=None, client_key: Optional[str]=None) -> TokenPair:
-        ...
+        """Starts a session. Pass ``ip`` or ``client_key`` (login throttling keys
+        clients by them): without either, raises ``ValidationError`` (code
+        ``validation_failed``, field ``client``, code ``required``)."""
 
     async def refresh(self, refresh_token: str, *, ip: Optional[str]=None, user_agent: Optional[str]=None, client_key: Optional[str]=None) -> TokenPair:
-        ...
+        """Rotates a refresh token. Pass ``ip`` or ``client_key``: without
+        either, raises ``ValidationError`` (field ``client``, code ``required``)."""
 
     async def authenticate(self, access_token: str) -> Principal:
         ...
@@ -106,7 +109,9 @@ class AsyncAuth:
         ...
 
     async def request_password_reset(self, email: str, *, ip: Optional[str]=None, user_agent: Optional[str]=None, client_key: Optional[str]=None) -> None:
-        ...
+        """Sends a password-reset message (nothing for unknown emails). Pass
+        ``ip`` or ``client_key``: without either, raises ``ValidationError``
+        (field ``client``, code ``required``)."""
 
     async def reset_password(self, token: str, new_password: str) -> None:
         ...

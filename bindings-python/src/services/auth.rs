@@ -40,7 +40,9 @@ impl PyAuth {
         self.shared.run_record(py, "Registered", |m| async move { m.auth().register(req, &client).await })
     }
 
-    /// Logs in with email and password → `TokenPair`.
+    /// Logs in with email and password → `TokenPair`. `ip` or `client_key`
+    /// is required (`ValidationFailed`, field `client`): throttling keys
+    /// clients by it.
     #[pyo3(signature = (email, password, *, ip=None, user_agent=None, client_key=None))]
     fn login(
         &self,
@@ -53,11 +55,12 @@ impl PyAuth {
     ) -> PyResult<Py<PyAny>> {
         let client = client(ip, user_agent, client_key);
         let req = LoginRequest { email, password };
-        self.shared.run_record(py, "TokenPair", |m| async move { m.auth().login(req, &client).await })
+        self.shared.run_record(py, "TokenPair", |m| async move { m.auth().login(req, client.require_known()?).await })
     }
 
     /// Rotates a refresh token → a new `TokenPair`. A rotated token that comes
-    /// back raises `TokenReused` and ends the session.
+    /// back raises `TokenReused` and ends the session. `ip` or `client_key`
+    /// is required (`ValidationFailed`, field `client`).
     #[pyo3(signature = (refresh_token, *, ip=None, user_agent=None, client_key=None))]
     fn refresh(
         &self,
@@ -68,7 +71,9 @@ impl PyAuth {
         client_key: Option<String>,
     ) -> PyResult<Py<PyAny>> {
         let client = client(ip, user_agent, client_key);
-        self.shared.run_record(py, "TokenPair", |m| async move { m.auth().refresh(&refresh_token, &client).await })
+        self.shared.run_record(py, "TokenPair", |m| async move {
+            m.auth().refresh(&refresh_token, client.require_known()?).await
+        })
     }
 
     /// Turns an access token into a `Principal`.
@@ -146,7 +151,8 @@ impl PyAuth {
     }
 
     /// Sends a password-reset message through the notifier (silently does
-    /// nothing for unknown emails).
+    /// nothing for unknown emails). `ip` or `client_key` is required
+    /// (`ValidationFailed`, field `client`).
     #[pyo3(signature = (email, *, ip=None, user_agent=None, client_key=None))]
     fn request_password_reset(
         &self,
@@ -157,7 +163,7 @@ impl PyAuth {
         client_key: Option<String>,
     ) -> PyResult<()> {
         let client = client(ip, user_agent, client_key);
-        self.shared.run(py, |m| async move { m.auth().request_password_reset(&email, &client).await })
+        self.shared.run(py, |m| async move { m.auth().request_password_reset(&email, client.require_known()?).await })
     }
 
     /// Sets a new password with a reset token (every session ends).

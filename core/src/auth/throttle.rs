@@ -341,6 +341,12 @@ mod tests {
         // Only the IP: it is the key.
         let ip_only = ClientInfo { ip: Some("198.51.100.4".into()), ..Default::default() };
         assert_eq!(client_key(&ip_only).as_deref(), Some("198.51.100.4"));
+        // `ClientInfo::require_known` (what the bindings check) is this same rule.
+        let key_only = ClientInfo { client_key: Some("device-42".into()), ..Default::default() };
+        for client in [ClientInfo::default(), blank, ip_only, key_only] {
+            assert_eq!(client.is_known(), client_key(&client).is_some(), "{client:?}");
+            assert_eq!(client.require_known().is_ok(), client.is_known());
+        }
     }
 
     #[test]

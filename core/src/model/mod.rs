@@ -59,6 +59,44 @@ impl ClientInfo {
         let ip = ip.into();
         Self { client_key: Some(ip.clone()), ip: Some(ip), user_agent: None }
     }
+
+    /// True when the client can be told apart from others: it has a
+    /// non-blank [`client_key`](Self::client_key) or [`ip`](Self::ip), the
+    /// two things login throttling keys a client by.
+    pub fn is_known(&self) -> bool {
+        [&self.client_key, &self.ip].into_iter().flatten().any(|v| !v.trim().is_empty())
+    }
+
+    /// Fails closed for callers that do not know who their client is: `Ok`
+    /// when [`is_known`](Self::is_known), else `validation_failed` with one
+    /// field error, field `client`, code `required`.
+    ///
+    /// The core itself accepts unknown clients (it then applies only the
+    /// account-wide login budget); the bindings call this on login, refresh
+    /// and forgot-password so that a host which forgets to pass the
+    /// address gets an error at once rather than throttling that quietly
+    /// treats all its users as one anonymous client.
+    ///
+    /// ```
+    /// use agentmart_core::{ClientInfo, ErrorCode};
+    /// assert!(ClientInfo::from_ip("203.0.113.7").require_known().is_ok());
+    /// let keyed = ClientInfo { client_key: Some("device-42".into()), ..Default::default() };
+    /// assert!(keyed.require_known().is_ok());
+    /// let err = ClientInfo { ip: Some("  ".into()), ..Default::default() }.require_known().unwrap_err();
+    /// assert_eq!(err.code(), ErrorCode::ValidationFailed);
+    /// assert_eq!((err.field_errors()[0].field.as_str(), err.field_errors()[0].code.as_str()), ("client", "required"));
+    /// ```
+    pub fn require_known(&self) -> crate::Result<&Self> {
+        if self.is_known() {
+            Ok(self)
+        } else {
+            Err(crate::Error::invalid(
+                "client",
+                "required",
+                "pass the client's `ip` or an explicit `client_key` (login throttling keys clients by them)",
+            ))
+        }
+    }
 }
 
 /// Limit and cursor of a list request.
