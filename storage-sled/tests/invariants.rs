@@ -1,9 +1,8 @@
-//! The invariants of ARCHITECTURE.md through the public services, on sled.
-//!
-//! The concurrent scenarios are those of `core/tests/services_concurrency.rs`,
-//! included below as a module: they ask `crate::store_under_test()` for their
-//! store, which here is a temporary sled database. Invariant 6 (no password or
-//! token stored in clear) reads the database's files, so it lives here.
+//! Invariant 6 of ARCHITECTURE.md (no password or token stored in clear), on
+//! sled: it reads the database's files, so it is a backend test. The other
+//! invariants run through the services on every backend as the `service_*`
+//! cases of the conformance suite (`agentmart_core::testing::conformance::services`,
+//! expanded by `tests/conformance.rs`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,14 +11,6 @@ use agentmart_core::auth::{LoginRequest, RegisterRequest};
 use agentmart_core::storage::Store;
 use agentmart_core::{Agentmart, ClientInfo, Config, MemoryNotifier, MessageKind};
 use agentmart_storage_sled::SledStore;
-
-#[path = "../../core/tests/services_concurrency.rs"]
-mod services_concurrency;
-
-/// The store the included scenarios run on: a fresh temporary sled database.
-fn store_under_test() -> Arc<dyn Store> {
-    Arc::new(SledStore::temporary().unwrap())
-}
 
 /// Every regular file under `dir`, recursively.
 fn files_under(dir: &Path) -> Vec<PathBuf> {

@@ -41,10 +41,10 @@ async fn sqlite_in_a_missing_directory_is_unavailable() {
 async fn sqlite_file_survives_reopen_and_migrations_are_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("a.db").display());
-    let u = common::scenarios::user("keep@example.com", "keep");
+    let u = common::user("keep@example.com", "keep");
     {
         let store = SqlxStore::connect(&url, SqlxOptions::default()).await.unwrap();
-        store.create_user(&u, &common::scenarios::audit("x")).await.unwrap();
+        store.create_user(&u, &common::audit("x")).await.unwrap();
         store.flush().await.unwrap();
         store.close().await;
     }
@@ -74,8 +74,8 @@ async fn postgres_schema_is_private_and_dropped() {
     {
         let store = common::postgres_store_at(&url).await;
         schema = store.options().postgres_schema.clone().unwrap();
-        let u = common::scenarios::user("schema@example.com", "schema");
-        store.create_user(&u, &common::scenarios::audit("x")).await.unwrap();
+        let u = common::user("schema@example.com", "schema");
+        store.create_user(&u, &common::audit("x")).await.unwrap();
         // A second store (another "server") in the same schema sees the data.
         let options = SqlxOptions { postgres_schema: Some(schema.clone()), ..SqlxOptions::default() };
         let other = SqlxStore::connect(&url, options).await.unwrap();

@@ -1,9 +1,74 @@
-//! Backend scenarios on PostgreSQL at `DATABASE_URL`, each in a fresh schema.
+//! PostgreSQL-only tests at `DATABASE_URL`, each in a fresh schema (the shared
+//! conformance suite runs in `conformance_postgres.rs`).
 #![cfg(feature = "postgres")]
 
 mod common;
 
-store_scenarios!(common::postgres_store);
+use agentmart_core::ids::{AgentId, SessionId, UserId};
+use agentmart_core::model::{Agent, AgentDefinition, AgentStatus, AgentVersion, AuditRecord, Draft, Session, actions};
+use agentmart_core::storage::{PublishVersion, Store};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
+}
+
+fn audit(action: &str) -> AuditRecord {
+    AuditRecord::new(t0(), action)
+}
+
+async fn add_user(store: &dyn Store, handle: &str) -> UserId {
+    let user = common::user(&format!("{handle}@example.com"), handle);
+    store.create_user(&user, &audit(actions::USER_REGISTERED)).await.unwrap();
+    user.id
+}
+
+/// A listed agent of `owner` with version 1.0.0.
+async fn published(store: &dyn Store, owner: UserId, slug: &str) -> Agent {
+    let agent = Agent {
+        id: AgentId::new(),
+        owner_id: owner,
+        slug: slug.to_string(),
+        status: AgentStatus::Draft,
+        status_message: None,
+        latest_version: None,
+        created_at: t0(),
+        updated_at: t0(),
+        published_at: None,
+    };
+    let definition = AgentDefinition {
+        name: slug.to_string(),
+        system_prompt: "be helpful".into(),
+        input_modes: vec!["text/plain".into()],
+        output_modes: vec!["text/plain".into()],
+        ..Default::default()
+    };
+    let draft = Draft { agent_id: agent.id, definition: definition.clone(), updated_at: t0() };
+    store.create_agent(&agent, &draft, &audit(actions::AGENT_CREATED)).await.unwrap();
+    let version = AgentVersion {
+        agent_id: agent.id,
+        version: semver::Version::new(1, 0, 0),
+        definition,
+        changelog: None,
+        published_at: t0(),
+        published_by: owner,
+    };
+    let request = PublishVersion { version, expected_latest: None, audit: audit(actions::AGENT_PUBLISHED) };
+    store.publish_version(&request).await.unwrap()
+}
+
+fn new_session(user: UserId) -> Session {
+    Session {
+        id: SessionId::new(),
+        user_id: user,
+        created_at: t0(),
+        last_used_at: t0(),
+        expires_at: t0() + Duration::days(30),
+        user_agent: None,
+        ip: None,
+        revoked_at: None,
+    }
+}
 
 /// Two stores with separate pools (as two servers would have) over one
 /// schema: installs/uninstalls of one agent and redemptions of one refresh
@@ -12,10 +77,9 @@ store_scenarios!(common::postgres_store);
 async fn two_pools_over_one_database_keep_invariants() {
     use std::sync::Arc;
 
-    use agentmart_core::model::{TokenHash, actions};
-    use agentmart_core::storage::{RedeemOutcome, RedeemRefresh, Store};
+    use agentmart_core::model::TokenHash;
+    use agentmart_core::storage::{RedeemOutcome, RedeemRefresh};
     use agentmart_storage_sqlx::{SqlxOptions, SqlxStore};
-    use common::scenarios::*;
 
     let Some(url) = common::postgres_url().await else { return };
     let a = common::postgres_store_at(&url).await;
@@ -25,10 +89,10 @@ async fn two_pools_over_one_database_keep_invariants() {
     let stores = [a.clone(), b.clone()];
 
     let owner = add_user(&*a, "two-owner").await;
-    let agent = published(&*a, owner.id, "shared", definition("Shared", "", &[])).await;
+    let agent = published(&*a, owner, "shared").await;
     let mut users = Vec::new();
     for i in 0..6 {
-        users.push(add_user(&*b, &format!("two{i}")).await.id);
+        users.push(add_user(&*b, &format!("two{i}")).await);
     }
     let mut tasks = Vec::new();
     for task in 0..24usize {

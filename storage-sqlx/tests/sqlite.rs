@@ -1,4 +1,6 @@
-//! Backend scenarios on SQLite: in memory, and on a WAL file with a connection pool.
+//! The shared storage conformance suite and model test on a SQLite WAL file
+//! with a connection pool (several connections racing, unlike the private
+//! in-memory database of `conformance_sqlite.rs`).
 #![cfg(feature = "sqlite")]
 
 mod common;
@@ -7,23 +9,11 @@ use std::sync::Arc;
 
 use agentmart_core::storage::Store;
 
-async fn memory() -> Option<Arc<dyn Store>> {
-    Some(common::sqlite_store().await)
+/// A fresh file store; its temporary directory lives as long as the test process.
+async fn file_store() -> Arc<dyn Store> {
+    let (dir, store) = common::sqlite_file_store().await;
+    std::mem::forget(dir);
+    store
 }
 
-mod in_memory {
-    use super::*;
-    store_scenarios!(memory);
-}
-
-mod on_file {
-    use super::*;
-
-    /// The temporary directories live as long as the test process.
-    async fn file() -> Option<Arc<dyn Store>> {
-        let (dir, store) = common::sqlite_file_store().await;
-        std::mem::forget(dir);
-        Some(store)
-    }
-    store_scenarios!(file);
-}
+agentmart_core::conformance_tests!(file_store);

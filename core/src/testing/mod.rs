@@ -5,7 +5,8 @@
 //! - [`FaultyStore`]: wraps any store and fails chosen calls (`Unavailable` or
 //!   `Backend`) or slows them down, switchable at run time, for adapters' tests
 //!   of their error paths;
-//! - [`conformance`]: the storage conformance suite, one `async fn` per case;
+//! - [`conformance`]: the conformance suite, one `async fn` per case (storage
+//!   contracts, and service-level invariants under concurrency);
 //! - [`model`]: a property test comparing a backend with [`MemoryStore`] over
 //!   random operation sequences;
 //! - [`conformance_tests!`](crate::conformance_tests): expands all of the above
@@ -28,7 +29,9 @@ pub use memory::MemoryStore;
 /// `#[tokio::test(flavor = "multi_thread", worker_threads = 4)]` per case of
 /// [`testing::conformance`](crate::testing::conformance), each named after its
 /// case (e.g. `storage_conformance::concurrent_redeem_refresh_token`), plus the
-/// `#[test] model_matches_memory_store` running [`testing::model`](crate::testing::model).
+/// `#[test] model_matches_memory_store` running [`testing::model`](crate::testing::model):
+/// 70 cases and the model test, 71 tests per backend (the storage cases and
+/// the service-level cases of [`conformance::services`](crate::testing::conformance::services)).
 ///
 /// The calling crate needs, as dev-dependencies, `agentmart-core` with the
 /// `testing` feature and `tokio` with the `macros` and `rt-multi-thread`
@@ -65,6 +68,7 @@ macro_rules! conformance_tests {
             users::user_verify_email_with_token,
             users::concurrent_create_user_same_email,
             users::concurrent_create_user_same_handle,
+            users::concurrent_reset_password_with_token,
             sessions::session_create_get_and_auth,
             sessions::session_redeem_rotates_then_detects_reuse,
             sessions::session_redeem_ended_and_unknown,
@@ -102,6 +106,7 @@ macro_rules! conformance_tests {
             installs::install_create_pin_and_uninstall,
             installs::install_list_user_installs,
             installs::concurrent_install_uninstall,
+            installs::concurrent_delete_user_during_installs,
             ratings::rating_upsert_and_aggregate,
             ratings::rating_delete_rating_and_review,
             ratings::rating_list_reviews,
@@ -112,6 +117,13 @@ macro_rules! conformance_tests {
             audit::audit_append_and_filters,
             audit::audit_pagination,
             admin::admin_ping_flush_and_name,
+            services::service_install_count_equals_installing_users,
+            services::service_rating_aggregate_equals_reviews,
+            services::service_refresh_has_one_winner_and_revokes_the_session,
+            services::service_publishes_rise_and_versions_never_change,
+            services::service_registrations_keep_emails_handles_and_slugs_unique,
+            services::service_state_changes_have_exactly_one_audit_record,
+            services::service_usage_totals_equal_the_events_sent,
         }
     };
 }

@@ -1,11 +1,11 @@
 //! Helpers shared by the test binaries: store constructors for both
-//! databases, and fixtures.
+//! databases, and a user fixture.
 #![allow(dead_code)]
-
-pub mod scenarios;
 
 use std::sync::Arc;
 
+use agentmart_core::ids::UserId;
+use agentmart_core::model::{AuditRecord, Role, UserRecord};
 use agentmart_core::storage::Store;
 use agentmart_storage_sqlx::{SqlxOptions, SqlxStore};
 
@@ -81,4 +81,29 @@ pub async fn postgres_store_at(url: &str) -> SqlxStore {
 pub async fn postgres_store() -> Option<Arc<dyn Store>> {
     let url = postgres_url().await?;
     Some(Arc::new(postgres_store_at(&url).await))
+}
+
+/// An audit record of `action` at a fixed time.
+pub fn audit(action: &str) -> AuditRecord {
+    AuditRecord::new(chrono::DateTime::UNIX_EPOCH, action)
+}
+
+/// A user record with this email and handle (not stored).
+pub fn user(email: &str, handle: &str) -> UserRecord {
+    let now = chrono::Utc::now();
+    UserRecord {
+        id: UserId::new(),
+        email: Some(email.to_string()),
+        email_verified: false,
+        handle: handle.to_string(),
+        display_name: None,
+        bio: None,
+        avatar_url: None,
+        role: Role::User,
+        disabled: false,
+        password_hash: None,
+        external_id: None,
+        created_at: now,
+        updated_at: now,
+    }
 }

@@ -397,6 +397,10 @@ pub async fn catalog_filters(store: Arc<dyn Store>) {
         "search and tag",
     )
     .await;
+    // Facet values match exactly, never as a prefix or substring.
+    check(CatalogQuery { tag: Some("rus".into()), ..base.clone() }, vec![], "tag prefix").await;
+    check(CatalogQuery { category: Some("cod".into()), ..base.clone() }, vec![], "category prefix").await;
+    check(CatalogQuery { input_mode: Some("text".into()), ..base.clone() }, vec![], "mode prefix").await;
 }
 
 /// Keyset pagination in every order: pages of 7 and of 9 (an exact multiple) visit every entry

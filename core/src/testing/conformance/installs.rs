@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use super::support::*;
 use crate::ids::{AgentId, UserId};
-use crate::model::{Install, actions};
-use crate::storage::Store;
+use crate::model::{AuditFilter, Install, actions};
+use crate::storage::{CatalogQuery, CatalogSort, SortValue, Store};
 
 /// Install, re-install, pin, uninstall: outcomes, counts and audit records.
 pub async fn install_create_pin_and_uninstall(store: Arc<dyn Store>) {
@@ -135,6 +135,20 @@ pub async fn concurrent_install_uninstall(store: Arc<dyn Store>) {
     assert_eq!(installed, 16, "even users end installed");
     let stats = ok(store.get_stats(agent.id).await, "get_stats");
     assert_eq!(stats.install_count, installed, "install_count equals the number of installs");
+    let count = |action: &str| {
+        let filter = AuditFilter { action: Some(action.into()), ..Default::default() };
+        let store = store.clone();
+        async move { ok(store.list_audit(&filter, None, 1000).await, "list_audit").len() as u64 }
+    };
+    let (ins, outs) = (count(actions::AGENT_INSTALLED).await, count(actions::AGENT_UNINSTALLED).await);
+    assert_eq!((ins, outs), (96, 80), "one audit record per real change (32 users x 3 installs, 80 uninstalls)");
+    let popular = CatalogQuery { sort: CatalogSort::Popular, limit: 10, ..Default::default() };
+    let page = ok(store.list_catalog(&popular).await, "list_catalog");
+    assert_eq!(
+        page.entries.first().map(|e| e.1.value.clone()),
+        Some(SortValue::Installs(installed)),
+        "the popular sort key moved with the count"
+    );
 
     // Same user, same agent, 16 at once: one install.
     let solo = users[0];
@@ -156,4 +170,57 @@ pub async fn concurrent_install_uninstall(store: Arc<dyn Store>) {
     assert_eq!(created.len(), 1, "exactly one concurrent install of the same user creates it");
     let stats = ok(store.get_stats(agent.id).await, "get_stats");
     assert_eq!(stats.install_count, 16, "install_count still equals the number of installs");
+}
+
+/// `delete_user` while 8 tasks install and uninstall four agents for the deleted user and three
+/// others: afterwards every install count equals the installs left (the deleted user has none).
+pub async fn concurrent_delete_user_during_installs(store: Arc<dyn Store>) {
+    let owner = add_user(&*store, "owner").await;
+    let victim = add_user(&*store, "victim").await;
+    let mut agents = Vec::new();
+    for i in 0..4 {
+        agents.push(add_published(&*store, owner.id, &format!("agent-{i}"), &definition("Bot"), at(0)).await.id);
+    }
+    let mut others = Vec::new();
+    for i in 0..3 {
+        others.push(add_user(&*store, &format!("other{i}")).await.id);
+    }
+    let mut tasks = Vec::new();
+    for t in 0..8_usize {
+        let (store, agents, others) = (store.clone(), agents.clone(), others.clone());
+        let victim = victim.id;
+        tasks.push(tokio::spawn(async move {
+            for r in 0..12_usize {
+                let who = if (t + r) % 2 == 0 { victim } else { others[(t + r) % others.len()] };
+                let agent = agents[(t * 7 + r) % agents.len()];
+                let result = if r % 4 == 3 {
+                    store.uninstall(who, agent, &audit(actions::AGENT_UNINSTALLED)).await.map(|_| ())
+                } else {
+                    store.install(who, agent, None, at(1), &audit(actions::AGENT_INSTALLED)).await.map(|_| ())
+                };
+                match result {
+                    // Once the user is gone, a backend may refuse their installs as NotFound.
+                    Ok(()) | Err(crate::storage::StorageError::NotFound) if who == victim => {}
+                    other => ok(other, "install/uninstall racing delete_user"),
+                }
+            }
+        }));
+    }
+    tokio::task::yield_now().await;
+    ok(store.delete_user(victim.id, at(2), &audit(actions::USER_DELETED)).await, "delete_user");
+    for task in tasks {
+        task.await.expect("task panicked");
+    }
+    for agent in &agents {
+        let mut left = 0;
+        for user in &others {
+            left += u64::from(ok(store.get_install(*user, *agent).await, "get_install").is_some());
+        }
+        let stats = ok(store.get_stats(*agent).await, "get_stats");
+        assert_eq!(
+            stats.install_count,
+            left + u64::from(ok(store.get_install(victim.id, *agent).await, "get_install").is_some()),
+            "install_count equals the installs left after delete_user raced installs"
+        );
+    }
 }

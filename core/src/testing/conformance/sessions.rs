@@ -6,7 +6,7 @@ use chrono::Duration;
 
 use super::support::*;
 use crate::ids::SessionId;
-use crate::model::{AuditRecord, Role, actions};
+use crate::model::{AuditFilter, AuditRecord, Role, actions};
 use crate::storage::{RedeemOutcome, RedeemRefresh, SessionAuth, Store};
 
 fn redeem(presented: &str, replacement: &str, now: chrono::DateTime<chrono::Utc>) -> RedeemRefresh {
@@ -232,4 +232,16 @@ pub async fn concurrent_redeem_refresh_token(store: Arc<dyn Store>) {
     let after = ok(store.get_session(session.id).await, "get_session").expect("session exists");
     assert_eq!(after.revoked_at, Some(at(100)), "reuse revoked the session");
     assert!(ok(store.list_active_sessions(alice.id, at(101)).await, "list").is_empty(), "no active session left");
+    let records = |action: &str| {
+        let filter = AuditFilter { action: Some(action.into()), ..Default::default() };
+        let store = store.clone();
+        async move { ok(store.list_audit(&filter, None, 100).await, "list_audit") }
+    };
+    let reuse = records(actions::SESSION_REUSE_DETECTED).await;
+    assert_eq!(reuse.len(), 15, "one reuse record per Reused outcome");
+    assert!(
+        reuse.iter().all(|r| r.actor == Some(alice.id) && r.subject == Some(alice.id)),
+        "reuse records name the session's user"
+    );
+    assert_eq!(records(actions::SESSION_REFRESHED).await.len(), 1, "one rotation record");
 }

@@ -247,3 +247,23 @@ pub(crate) async fn add_published(
 pub(crate) async fn set_status(store: &dyn Store, agent: AgentId, status: AgentStatus) -> Agent {
     ok(store.set_agent_status(agent, status, None, at(1), &audit("agent.status_changed")).await, "set_agent_status")
 }
+
+/// Stores a one-time token `token_hash(label)` of `kind` for `user`, created at `t0`, expiring at `expires`.
+pub(crate) async fn add_one_time_token(
+    store: &dyn Store,
+    label: &str,
+    kind: crate::model::OneTimeTokenKind,
+    user: UserId,
+    expires: DateTime<Utc>,
+) -> crate::model::OneTimeToken {
+    let token = crate::model::OneTimeToken {
+        hash: token_hash(label),
+        kind,
+        user_id: user,
+        email: None,
+        created_at: t0(),
+        expires_at: expires,
+    };
+    ok(store.put_one_time_token(&token, &audit(crate::model::actions::PASSWORD_RESET_REQUESTED)).await, "put token");
+    token
+}

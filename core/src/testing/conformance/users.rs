@@ -28,6 +28,9 @@ pub async fn user_create_and_get(store: Arc<dyn Store>) {
     bare.display_name = None;
     bare.bio = None;
     bare.role = Role::Admin;
+    // Times round-trip to the nanosecond.
+    bare.created_at = at(0) + chrono::Duration::nanoseconds(123_456_789);
+    bare.updated_at = at(1) + chrono::Duration::nanoseconds(987_654_321);
     ok(s.create_user(&bare, &audit(actions::USER_LINKED)).await, "create_user without optional fields");
     assert_eq!(ok(s.get_user(bare.id).await, "get_user"), Some(bare), "user without optional fields");
 }
@@ -502,4 +505,42 @@ pub async fn concurrent_create_user_same_handle(store: Arc<dyn Store>) {
         }
     }
     assert_eq!(wins, 1, "exactly one concurrent create_user with the same handle wins");
+}
+
+/// 8 concurrent `reset_password_with_token` with one token: exactly one `Applied` (with the new
+/// hash, ending the user's sessions), the others `Unknown`; one audit record.
+pub async fn concurrent_reset_password_with_token(store: Arc<dyn Store>) {
+    let alice = add_user(&*store, "alice").await;
+    let session = add_session(&*store, alice.id, at(0), "a1").await;
+    add_one_time_token(&*store, "shared-reset", OneTimeTokenKind::PasswordReset, alice.id, at(3600)).await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let hash = format!("racer-hash-{i}");
+            let r = AuditRecord::new(at(60), actions::PASSWORD_RESET).target(format!("reset:{i}"));
+            store.reset_password_with_token(&token_hash("shared-reset"), &hash, at(60), &r).await.map(|o| (hash, o))
+        }));
+    }
+    let mut applied = Vec::new();
+    for task in tasks {
+        match ok(task.await.expect("task panicked"), "concurrent reset_password_with_token") {
+            (hash, ConsumeOutcome::Applied(user)) => {
+                assert_eq!(user.password_hash.as_deref(), Some(hash.as_str()), "Applied carries the new hash");
+                applied.push(hash);
+            }
+            (_, ConsumeOutcome::Unknown) => {}
+            (_, other) => panic!("concurrent reset: expected Applied or Unknown, got {other:?}"),
+        }
+    }
+    assert_eq!(applied.len(), 1, "a reset token works exactly once");
+    let stored = ok(store.get_user(alice.id).await, "get_user").expect("alice exists");
+    assert_eq!(stored.password_hash, applied.first().cloned(), "the winner's hash is stored");
+    assert_eq!(
+        ok(store.get_session(session.id).await, "get_session").and_then(|x| x.revoked_at),
+        Some(at(60)),
+        "the reset ended the session"
+    );
+    let resets = AuditFilter { action: Some(actions::PASSWORD_RESET.into()), ..Default::default() };
+    assert_eq!(ok(store.list_audit(&resets, None, 100).await, "list_audit").len(), 1, "one audit record");
 }
