@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds the Node addon and runs its tests and the type check.
+# Builds the Node addon and runs its tests, the type check and the packaging
+# check (scripts/package-check.sh). The mirror check (tests/mirror.rs,
+# binding.d.ts against core's schemas) runs in `cargo test --workspace`.
 #
 #   bindings-node/scripts/test.sh            # debug build (fast)
 #   AGENTMART_NODE_RELEASE=1 bindings-node/scripts/test.sh   # release build
@@ -36,6 +38,10 @@ node --test __test__/*.test.mjs __test__/*.test.cjs
 
 # The type check of the typed example against the generated declarations.
 npx --no-install tsc --strict --noEmit -p tsconfig.json
+
+# The package as users install it: npm pack, install the tarball into an
+# empty project, import it as ESM and CJS, run a scenario, type-check.
+bash "$here/scripts/package-check.sh"
 
 # The quickstarts run in both module systems, and the Express example's smoke
 # test, against the freshly built package (examples/node depends on it
