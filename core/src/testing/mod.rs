@@ -30,7 +30,7 @@ pub use memory::MemoryStore;
 /// [`testing::conformance`](crate::testing::conformance), each named after its
 /// case (e.g. `storage_conformance::concurrent_redeem_refresh_token`), plus the
 /// `#[test] model_matches_memory_store` running [`testing::model`](crate::testing::model):
-/// 70 cases and the model test, 71 tests per backend (the storage cases and
+/// 71 cases and the model test, 72 tests per backend (the storage cases and
 /// the service-level cases of [`conformance::services`](crate::testing::conformance::services)).
 ///
 /// The calling crate needs, as dev-dependencies, `agentmart-core` with the

@@ -9,8 +9,8 @@
 //! [`tokio::spawn`]).
 //!
 //! Run them all with [`conformance_tests!`](crate::conformance_tests), which
-//! also runs the [model test](crate::testing::model): **70 cases + the model
-//! test = 71 tests per backend** (memory, sled, SQLite in memory and on a WAL
+//! also runs the [model test](crate::testing::model): **71 cases + the model
+//! test = 72 tests per backend** (memory, sled, SQLite in memory and on a WAL
 //! file, PostgreSQL). 63 cases drive the storage calls directly; the 7 of
 //! [`services`] build the public services ([`Agentmart`](crate::Agentmart)) over
 //! the store and check the invariants users see, under concurrency. The cases,
