@@ -28,7 +28,9 @@ use async_trait::async_trait;
 
 use crate::SledStore;
 use crate::caches::CachedEntry;
-use crate::codec::{Listing, corrupt, dec_stats, f32_from_desc, key, sort_index_key, sort_tag, tail16};
+use crate::codec::{
+    Listing, corrupt, dec_stats, f32_from_desc, from_micros, key, micros, sort_index_key, sort_tag, tail16,
+};
 use crate::tx::catalog_rows::{facet, facet_prefix, posting_key, ranked_posting_key};
 use crate::tx::{T, sled_err};
 
@@ -340,7 +342,14 @@ impl CatalogStore for SledStore {
         let mut entries = Vec::with_capacity(ids.len().min(q.limit as usize));
         for (id, score) in ids.into_iter().take(q.limit as usize) {
             if let Some(entry) = self.entry(&id)? {
-                let key = agentmart_core::ranking::sort_key(&entry, q.sort, score);
+                let mut key = agentmart_core::ranking::sort_key(&entry, q.sort, score);
+                // The sort index and the listing keep times in microseconds:
+                // the cursor must name the position the index holds, or an
+                // agent published within the same microsecond as a page's
+                // last one would come again on the next page.
+                if let SortValue::Published(t) = key.value {
+                    key.value = SortValue::Published(from_micros(micros(t))?);
+                }
                 entries.push((entry, key));
             }
         }

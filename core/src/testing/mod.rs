@@ -30,7 +30,7 @@ pub use memory::MemoryStore;
 /// [`testing::conformance`](crate::testing::conformance), each named after its
 /// case (e.g. `storage_conformance::concurrent_redeem_refresh_token`), plus the
 /// `#[test] model_matches_memory_store` running [`testing::model`](crate::testing::model):
-/// 71 cases and the model test, 72 tests per backend (the storage cases and
+/// 72 cases and the model test, 73 tests per backend (the storage cases and
 /// the service-level cases of [`conformance::services`](crate::testing::conformance::services)).
 ///
 /// The calling crate needs, as dev-dependencies, `agentmart-core` with the
@@ -100,6 +100,7 @@ macro_rules! conformance_tests {
             catalog::catalog_deprecated_last,
             catalog::catalog_filters,
             catalog::catalog_pagination,
+            catalog::catalog_pagination_sub_microsecond_times,
             catalog::catalog_search_fields,
             catalog::catalog_search_and_of_terms,
             catalog::catalog_search_excludes_unlisted_drafts_deleted,

@@ -582,3 +582,36 @@ pub async fn catalog_search_excludes_unlisted_drafts_deleted(store: Arc<dyn Stor
     ok(s.delete_user(bob.id, at(5), &audit("t")).await, "delete_user");
     assert!(!list_ids(s, &search(&["quasar"])).await.contains(&owned.id), "agents of deleted users vanish");
 }
+
+/// Keyset pages of `Newest` neither repeat nor skip an agent when publish
+/// times differ below a microsecond (real clocks give nanoseconds; a store
+/// may keep its index at a coarser precision, but the cursor it hands out
+/// must resume exactly where its page ended), with and without a filter.
+pub async fn catalog_pagination_sub_microsecond_times(store: Arc<dyn Store>) {
+    let s = &*store;
+    let alice = add_user(s, "alice").await;
+    let mut all = Vec::new();
+    for i in 0..14_i64 {
+        let mut d = definition(&format!("Precise {i}"));
+        d.description = "A precise helper.".into();
+        let when = at(1_000) + chrono::Duration::nanoseconds(i * 333);
+        all.push(add_published(s, alice.id, &format!("precise-{i}"), &d, when).await.id);
+    }
+    let all = sorted(all);
+    for terms in [vec![], vec!["precise".to_string()]] {
+        let mut seen = Vec::new();
+        let mut after: Option<SortKey> = None;
+        for _ in 0..10 {
+            let q = CatalogQuery { terms: terms.clone(), after: after.clone(), limit: 5, ..query(CatalogSort::Newest) };
+            let page = list(s, &q).await;
+            seen.extend(page.entries.iter().map(|(e, _)| e.agent.id));
+            if !page.has_more {
+                break;
+            }
+            after = page.entries.last().map(|(_, k)| k.clone());
+        }
+        let unique: HashSet<_> = seen.iter().collect();
+        assert_eq!(unique.len(), seen.len(), "terms {terms:?}: no agent on two pages: {seen:?}");
+        assert_eq!(sorted(seen), all, "terms {terms:?}: every agent exactly once");
+    }
+}

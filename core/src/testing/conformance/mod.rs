@@ -9,8 +9,8 @@
 //! [`tokio::spawn`]).
 //!
 //! Run them all with [`conformance_tests!`](crate::conformance_tests), which
-//! also runs the [model test](crate::testing::model): **71 cases + the model
-//! test = 72 tests per backend** (memory, sled, SQLite in memory and on a WAL
+//! also runs the [model test](crate::testing::model): **72 cases + the model
+//! test = 73 tests per backend** (memory, sled, SQLite in memory and on a WAL
 //! file, PostgreSQL). 63 cases drive the storage calls directly; the 7 of
 //! [`services`] build the public services ([`Agentmart`](crate::Agentmart)) over
 //! the store and check the invariants users see, under concurrency. The cases,
@@ -35,7 +35,7 @@
 //! - [`catalog`] — `catalog_visibility`, `catalog_entry_uses_latest_version`,
 //!   `catalog_sort_popular`, `catalog_sort_rating`, `catalog_sort_newest`,
 //!   `catalog_sort_trending`, `catalog_sort_name`, `catalog_sort_relevance`,
-//!   `catalog_deprecated_last`, `catalog_filters`, `catalog_pagination`,
+//!   `catalog_deprecated_last`, `catalog_filters`, `catalog_pagination`, `catalog_pagination_sub_microsecond_times`,
 //!   `catalog_search_fields`, `catalog_search_and_of_terms`,
 //!   `catalog_search_excludes_unlisted_drafts_deleted`;
 //! - [`installs`] — `install_create_pin_and_uninstall`, `install_list_user_installs`,
