@@ -43,9 +43,9 @@ fn audit(action: &str) -> AuditRecord {
 fn user(handle: &str) -> UserRecord {
     UserRecord {
         id: UserId::new(),
-        email: Some(format!("{handle}@example.com")),
+        email: Some(format!("{handle}@example.com").parse().unwrap()),
         email_verified: false,
-        handle: handle.to_string(),
+        handle: handle.parse().unwrap(),
         display_name: None,
         bio: None,
         avatar_url: None,

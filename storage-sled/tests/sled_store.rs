@@ -20,9 +20,9 @@ fn audit(action: &str) -> AuditRecord {
 fn user(n: &str) -> UserRecord {
     UserRecord {
         id: UserId::new(),
-        email: Some(format!("{n}@example.com")),
+        email: Some(format!("{n}@example.com").parse().unwrap()),
         email_verified: false,
-        handle: n.to_string(),
+        handle: n.parse().unwrap(),
         display_name: None,
         bio: None,
         avatar_url: None,
@@ -114,7 +114,7 @@ async fn a_store_reopens_at_once_after_its_last_handle_drops() {
         if round == 0 {
             s.create_user(&u, &audit("user.registered")).await.unwrap();
         }
-        assert!(s.find_user_by_email("reopen@example.com").await.unwrap().is_some());
+        assert!(s.find_user_by_email(&"reopen@example.com".parse().unwrap()).await.unwrap().is_some());
         s.flush().await.unwrap();
     }
 }
@@ -129,7 +129,7 @@ async fn data_survives_reopen() {
         s.flush().await.unwrap();
     }
     let s = SledStore::open(dir.path()).unwrap();
-    assert_eq!(s.find_user_by_email("persist@example.com").await.unwrap(), Some(u));
+    assert_eq!(s.find_user_by_email(&"persist@example.com".parse().unwrap()).await.unwrap(), Some(u));
     s.ping().await.unwrap();
     assert_eq!(s.backend_name(), "sled");
 }
@@ -141,25 +141,26 @@ async fn unique_indexes_conflict_and_write_nothing() {
     dup_email.email = u.email.clone();
     assert!(matches!(s.create_user(&dup_email, &audit("x")).await, Err(StorageError::Conflict(ConflictKind::Email))));
     let mut dup_handle = user("bob");
-    dup_handle.handle = "alice".into();
+    dup_handle.handle = "alice".parse().unwrap();
     assert!(matches!(s.create_user(&dup_handle, &audit("x")).await, Err(StorageError::Conflict(ConflictKind::Handle))));
     // Nothing of the failed users was written.
-    assert!(s.find_user_by_email("bob@example.com").await.unwrap().is_none());
+    assert!(s.find_user_by_email(&"bob@example.com".parse().unwrap()).await.unwrap().is_none());
     assert!(s.get_user(dup_handle.id).await.unwrap().is_none());
 
     // Handle change frees the old handle.
     let b = user("bob");
     s.create_user(&b, &audit("x")).await.unwrap();
-    let patch = ProfilePatch { handle: Some("alice".into()), ..Default::default() };
+    let patch = ProfileChange { handle: Some("alice".parse().unwrap()), ..Default::default() };
     assert!(matches!(
         s.update_profile(b.id, &patch, t0(), &audit("x")).await,
         Err(StorageError::Conflict(ConflictKind::Handle))
     ));
-    let patch = ProfilePatch { handle: Some("robert".into()), bio: Some(Some("hi".into())), ..Default::default() };
+    let patch =
+        ProfileChange { handle: Some("robert".parse().unwrap()), bio: Some(Some("hi".into())), ..Default::default() };
     let updated = s.update_profile(b.id, &patch, t0(), &audit("x")).await.unwrap();
     assert_eq!(updated.bio.as_deref(), Some("hi"));
-    assert!(s.find_user_by_handle("bob").await.unwrap().is_none());
-    assert_eq!(s.find_user_by_handle("robert").await.unwrap().unwrap().id, b.id);
+    assert!(s.find_user_by_handle(&"bob".parse().unwrap()).await.unwrap().is_none());
+    assert_eq!(s.find_user_by_handle(&"robert".parse().unwrap()).await.unwrap().unwrap().id, b.id);
 }
 
 fn session(user: UserId) -> Session {
@@ -494,7 +495,7 @@ async fn delete_user_cascades_in_one_go() {
 
     s.delete_user(owner.id, t0(), &audit("user.deleted").subject(owner.id)).await.unwrap();
     assert!(s.get_user(owner.id).await.unwrap().is_none());
-    assert!(s.find_user_by_email("owner@example.com").await.unwrap().is_none());
+    assert!(s.find_user_by_email(&"owner@example.com".parse().unwrap()).await.unwrap().is_none());
     assert!(s.session_auth(sess.id).await.unwrap().is_none());
     assert!(s.get_session(sess.id).await.unwrap().unwrap().revoked_at.is_some());
     let st = s.get_stats(theirs.id).await.unwrap();
@@ -744,7 +745,7 @@ async fn cached_catalogue_entries_follow_every_write() {
     assert_eq!(s.get_catalog_entry(agent.id).await.unwrap().unwrap().definition.name, "Cached Two");
 
     // The owner's new handle.
-    let patch = ProfilePatch { handle: Some("renamed".into()), ..Default::default() };
+    let patch = ProfileChange { handle: Some("renamed".parse().unwrap()), ..Default::default() };
     s.update_profile(owner.id, &patch, t, &audit("user.profile_updated")).await.unwrap();
     assert_eq!(names(s.list_catalog(&popular).await.unwrap())[0].0, "renamed");
 
@@ -777,7 +778,7 @@ async fn cached_users_follow_every_write() {
     let (s, u) = store_with_user("cachedu").await;
     let t = t0();
     assert_eq!(s.get_user(u.id).await.unwrap().unwrap().handle, "cachedu");
-    let patch = ProfilePatch { handle: Some("recached".into()), ..Default::default() };
+    let patch = ProfileChange { handle: Some("recached".parse().unwrap()), ..Default::default() };
     s.update_profile(u.id, &patch, t, &audit("user.profile_updated")).await.unwrap();
     assert_eq!(s.get_user(u.id).await.unwrap().unwrap().handle, "recached");
     s.set_role(u.id, Role::Admin, t, &audit("user.role_changed")).await.unwrap();

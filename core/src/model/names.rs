@@ -58,6 +58,14 @@ macro_rules! name_type {
             pub fn into_string(self) -> String {
                 self.0
             }
+
+            /// Rebuilds a value a backend stored (read back from its own rows),
+            /// without checking it again: like deserialising, this trusts text
+            /// that core parsed before it was written, so a rule tightened later
+            /// cannot make old rows unreadable. Never for text from callers.
+            pub fn from_stored(stored: String) -> Self {
+                Self(stored)
+            }
         }
 
         impl Deref for $ty {
@@ -168,6 +176,15 @@ impl Email {
         Ok(Self(email))
     }
 
+    /// The key every backend indexes and looks the account up by: the
+    /// normalised address itself. Case-folding happens once, in
+    /// [`normalize`](Self::normalize), so stores compare these bytes exactly and
+    /// never fold case again (stored records already hold this form, which
+    /// is why existing data keeps reading).
+    pub fn key(&self) -> &str {
+        &self.0
+    }
+
     /// The local part (before the last `@`).
     pub fn local_part(&self) -> &str {
         self.0.rsplit_once('@').map_or(&self.0, |(local, _)| local)
@@ -196,6 +213,14 @@ impl Handle {
     /// True for text that is already a valid, normalised handle.
     pub fn is_valid(handle: &str) -> bool {
         is_lower_dash_name(handle, 1, MAX_HANDLE_LEN - 1)
+    }
+
+    /// The handle a path segment (`owner` of `owner/slug`) names: ASCII
+    /// lower-cased, not trimmed; `None` when that is not a valid handle (then
+    /// no user has it).
+    pub fn lookup(segment: &str) -> Option<Self> {
+        let handle = segment.to_ascii_lowercase();
+        Self::is_valid(&handle).then_some(Self(handle))
     }
 
     /// Normalises and validates `raw`, naming `field` in the error (`invalid_format`).
@@ -230,6 +255,13 @@ impl Slug {
     /// True for a valid slug.
     pub fn is_valid(slug: &str) -> bool {
         is_lower_dash_name(slug, 1, MAX_SLUG_LEN - 1)
+    }
+
+    /// The slug a path segment names: ASCII lower-cased; `None` when that is
+    /// not a valid slug (then no agent has it).
+    pub fn lookup(segment: &str) -> Option<Self> {
+        let slug = segment.to_ascii_lowercase();
+        Self::is_valid(&slug).then_some(Self(slug))
     }
 
     /// Validates `raw`, naming `field` in the error (`required`, `invalid_format`).

@@ -21,9 +21,9 @@ pub fn audit(action: &str) -> AuditRecord {
 pub fn user(email: &str, handle: &str) -> UserRecord {
     UserRecord {
         id: UserId::new(),
-        email: Some(email.to_string()),
+        email: Some(email.parse().unwrap()),
         email_verified: false,
-        handle: handle.to_string(),
+        handle: handle.parse().unwrap(),
         display_name: Some("Display".into()),
         bio: None,
         avatar_url: None,
@@ -140,16 +140,20 @@ pub async fn users_unique_and_case_insensitive(store: Arc<dyn Store>) {
     let err = store.create_user(&ext2, &audit(actions::USER_LINKED)).await.unwrap_err();
     assert!(matches!(err, StorageError::Conflict(ConflictKind::ExternalId)), "{err:?}");
 
-    assert_eq!(store.find_user_by_email("Alice@Example.com").await.unwrap().map(|u| u.id), Some(a.id));
-    assert_eq!(store.find_user_by_handle("alice").await.unwrap().map(|u| u.id), Some(a.id));
+    assert_eq!(
+        store.find_user_by_email(&"Alice@Example.com".parse().unwrap()).await.unwrap().map(|u| u.id),
+        Some(a.id)
+    );
+    assert_eq!(store.find_user_by_handle(&"alice".parse().unwrap()).await.unwrap().map(|u| u.id), Some(a.id));
     assert_eq!(store.find_user_by_external_id("host-1").await.unwrap().map(|u| u.id), Some(ext.id));
-    assert!(store.find_user_by_handle("nobody").await.unwrap().is_none());
+    assert!(store.find_user_by_handle(&"nobody".parse().unwrap()).await.unwrap().is_none());
 
     // Handle change: conflict with another user, fine for one's own.
-    let patch = ProfilePatch { handle: Some("ext".into()), ..Default::default() };
+    let patch = ProfileChange { handle: Some("ext".parse().unwrap()), ..Default::default() };
     let err = store.update_profile(a.id, &patch, t0(), &audit(actions::PROFILE_UPDATED)).await.unwrap_err();
     assert!(matches!(err, StorageError::Conflict(ConflictKind::Handle)), "{err:?}");
-    let patch = ProfilePatch { handle: Some("alice-b".into()), bio: Some(Some("hi".into())), ..Default::default() };
+    let patch =
+        ProfileChange { handle: Some("alice-b".parse().unwrap()), bio: Some(Some("hi".into())), ..Default::default() };
     let later = t0() + Duration::seconds(5);
     let updated = store.update_profile(a.id, &patch, later, &audit(actions::PROFILE_UPDATED)).await.unwrap();
     assert_eq!((updated.handle.as_str(), updated.bio.as_deref(), updated.updated_at), ("alice-b", Some("hi"), later));
@@ -554,7 +558,7 @@ pub async fn one_time_tokens(store: Arc<dyn Store>) {
         hash: TokenHash([b; 32]),
         kind,
         user_id: u.id,
-        email: Some("tok@example.com".into()),
+        email: Some("tok@example.com".parse().unwrap()),
         created_at: t0(),
         expires_at: expires,
     };
