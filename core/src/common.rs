@@ -22,7 +22,8 @@ impl Inner {
         let not_found = || Error::NotFound(format!("agent `{agent}`"));
         let handle = crate::model::Handle::lookup(&agent.owner).ok_or_else(not_found)?;
         let owner = self.store.find_user_by_handle(&handle).await?.ok_or_else(not_found)?;
-        let found = self.store.find_agent(owner.id, &agent.slug.to_ascii_lowercase()).await?.ok_or_else(not_found)?;
+        let slug = crate::model::Slug::lookup(&agent.slug).ok_or_else(not_found)?;
+        let found = self.store.find_agent(owner.id, &slug).await?.ok_or_else(not_found)?;
         Ok((owner, found))
     }
 

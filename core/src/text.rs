@@ -35,6 +35,14 @@ pub fn query_terms(query: &str) -> Vec<String> {
     out
 }
 
+/// The key the `name` sort orders an agent by: its display name, lower-cased
+/// (Unicode), compared byte-wise. Every backend stores this value (sled's
+/// listing rows, the SQL `lower_name` column) rather than folding case itself,
+/// so the order is the same everywhere.
+pub fn sort_name(name: &str) -> String {
+    name.to_lowercase()
+}
+
 /// Field weights used for relevance: a word in the name counts most.
 pub mod weights {
     /// Weight of a word in the name.

@@ -140,7 +140,7 @@ fn crash_child() {
                         id: ReviewId::new(),
                         agent_id: agent.id,
                         user_id: u.id,
-                        stars: 1 + (i % 5) as u8,
+                        stars: Stars::new(1 + (i % 5) as u8).unwrap(),
                         title: None,
                         body: None,
                         version: None,

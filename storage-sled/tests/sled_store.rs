@@ -313,7 +313,7 @@ async fn ratings_keep_the_aggregate_and_review_orders() {
             id: ReviewId::new(),
             agent_id: agent.id,
             user_id: UserId::new(),
-            stars,
+            stars: Stars::new(stars).unwrap(),
             title: None,
             body: None,
             version: None,
@@ -326,7 +326,7 @@ async fn ratings_keep_the_aggregate_and_review_orders() {
     // Upsert keeps id and created_at.
     let mut again = reviews[1].clone();
     again.id = ReviewId::new();
-    again.stars = 1;
+    again.stars = Stars::new(1).unwrap();
     again.updated_at = t0() + Duration::hours(1);
     let out = s.upsert_rating(&again, &audit("rating.upserted")).await.unwrap();
     assert!(!out.created);
@@ -482,7 +482,7 @@ async fn delete_user_cascades_in_one_go() {
         id: ReviewId::new(),
         agent_id: theirs.id,
         user_id: owner.id,
-        stars: 4,
+        stars: Stars::new(4).unwrap(),
         title: None,
         body: None,
         version: None,

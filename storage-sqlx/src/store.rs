@@ -183,8 +183,8 @@ impl AgentStore for SqlxStore {
     async fn get_agent(&self, id: AgentId) -> StorageResult<Option<Agent>> {
         run!(self, get_agent(id))
     }
-    async fn find_agent(&self, owner: UserId, slug: &str) -> StorageResult<Option<Agent>> {
-        run!(self, find_agent(owner, slug))
+    async fn find_agent(&self, owner: UserId, slug: &Slug) -> StorageResult<Option<Agent>> {
+        run!(self, find_agent(owner, slug.as_str()))
     }
     async fn get_draft(&self, id: AgentId) -> StorageResult<Draft> {
         run!(self, get_draft(id))

@@ -96,7 +96,7 @@ pub(crate) fn review_view(review: &Review, author: Option<&UserRecord>) -> Revie
             handle: author.map_or_else(|| DELETED_OWNER.to_string(), |u| u.handle.to_string()),
             display_name: author.and_then(|u| u.display_name.clone()),
         },
-        stars: review.stars,
+        stars: review.stars.get(),
         title: review.title.clone(),
         body: review.body.clone(),
         version: review.version.clone(),

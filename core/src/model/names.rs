@@ -326,6 +326,24 @@ impl From<Stars> for u8 {
     }
 }
 
+impl From<Stars> for u64 {
+    fn from(value: Stars) -> u64 {
+        u64::from(value.0)
+    }
+}
+
+impl From<Stars> for usize {
+    fn from(value: Stars) -> usize {
+        usize::from(value.0)
+    }
+}
+
+impl PartialEq<u8> for Stars {
+    fn eq(&self, other: &u8) -> bool {
+        self.0 == *other
+    }
+}
+
 impl TryFrom<u8> for Stars {
     type Error = Error;
     fn try_from(value: u8) -> Result<Self, Error> {

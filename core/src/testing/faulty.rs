@@ -10,7 +10,7 @@ use crate::ids::{AgentId, AuditId, ReviewId, SessionId, UserId};
 use crate::model::{
     Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditFilter, AuditRecord, CatalogEntry, Counter,
     DailyUsage, Draft, Email, Handle, Install, OneTimeToken, OneTimeTokenKind, ProfileChange, Review, Role, Session,
-    TokenHash, UsageEvent, UserRecord,
+    Slug, TokenHash, UsageEvent, UserRecord,
 };
 use crate::storage::{
     AgentStore, AuditStore, CatalogPage, CatalogQuery, CatalogStore, ConsumeOutcome, EndSessions, InstallOutcome,
@@ -270,7 +270,7 @@ impl AgentStore for FaultyStore {
         self.enter("get_agent").await?;
         self.inner.get_agent(id).await
     }
-    async fn find_agent(&self, owner: UserId, slug: &str) -> StorageResult<Option<Agent>> {
+    async fn find_agent(&self, owner: UserId, slug: &Slug) -> StorageResult<Option<Agent>> {
         self.enter("find_agent").await?;
         self.inner.find_agent(owner, slug).await
     }

@@ -415,7 +415,7 @@ impl Run {
                     id: ReviewId::new(),
                     agent_id: agent,
                     user_id: user,
-                    stars,
+                    stars: crate::model::Stars::new(stars).map_err(|e| e.to_string())?,
                     title: Some(format!("{stars} stars")),
                     body: None,
                     version: None,

@@ -299,7 +299,7 @@ pub(crate) async fn delete_user(pool: &Pool, id: UserId, now: DateTime<Utc>, aud
             .fetch_optional(&mut *tx)
             .await?
         {
-            remove_stars(&mut stats, row.try_get("stars")?);
+            stats.remove_rating(stars_from_db(row.try_get("stars")?)?);
             write_rating_stats(&mut tx, AgentId(agent), &stats).await?;
         }
     }

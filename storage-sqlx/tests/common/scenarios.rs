@@ -174,7 +174,7 @@ pub async fn delete_user_cascades(store: Arc<dyn Store>) {
         id: ReviewId::new(),
         agent_id: agent.id,
         user_id: fan.id,
-        stars: 4,
+        stars: Stars::new(4).unwrap(),
         title: None,
         body: None,
         version: None,
@@ -334,7 +334,7 @@ pub async fn catalog_sorts_and_keyset_pages(store: Arc<dyn Store>) {
                 id: ReviewId::new(),
                 agent_id: agent.id,
                 user_id: u.id,
-                stars: ((i + j) % 5 + 1) as u8,
+                stars: Stars::new(((i + j) % 5 + 1) as u8).unwrap(),
                 title: None,
                 body: None,
                 version: None,
@@ -619,7 +619,7 @@ pub async fn ratings_keep_aggregates(store: Arc<dyn Store>) {
                     id: ReviewId::new(),
                     agent_id: agent,
                     user_id: uid,
-                    stars: ((i + round) % 5 + 1) as u8,
+                    stars: Stars::new(((i + round) % 5 + 1) as u8).unwrap(),
                     title: Some("t".into()),
                     body: None,
                     version: None,
@@ -640,10 +640,10 @@ pub async fn ratings_keep_aggregates(store: Arc<dyn Store>) {
     let stats = store.get_stats(agent.id).await.unwrap();
     let mut histogram = [0u64; 5];
     for r in &reviews {
-        histogram[r.stars as usize - 1] += 1;
+        histogram[r.stars.slot()] += 1;
     }
     assert_eq!(stats.rating_count, reviews.len() as u64);
-    assert_eq!(stats.rating_sum, reviews.iter().map(|r| r.stars as u64).sum::<u64>());
+    assert_eq!(stats.rating_sum, reviews.iter().map(|r| u64::from(r.stars)).sum::<u64>());
     assert_eq!(stats.histogram, histogram);
     assert_eq!(reviews.len(), 7);
     // Stars order then keyset pages.
@@ -659,10 +659,18 @@ pub async fn ratings_keep_aggregates(store: Arc<dyn Store>) {
     );
     // Upsert keeps the id and created_at.
     let mine = store.get_rating(users[1].id, agent.id).await.unwrap().unwrap();
-    let again = Review { id: ReviewId::new(), stars: 1, created_at: t0() + Duration::days(1), ..mine.clone() };
+    let again = Review {
+        id: ReviewId::new(),
+        stars: Stars::new(1).unwrap(),
+        created_at: t0() + Duration::days(1),
+        ..mine.clone()
+    };
     let out = store.upsert_rating(&again, &audit("x")).await.unwrap();
     assert!(!out.created);
-    assert_eq!((out.review.id, out.review.created_at, out.review.stars), (mine.id, mine.created_at, 1));
+    assert_eq!(
+        (out.review.id, out.review.created_at, out.review.stars),
+        (mine.id, mine.created_at, Stars::new(1).unwrap())
+    );
     assert!(store.delete_review(mine.id, &audit("x")).await.unwrap());
     assert!(!store.delete_review(mine.id, &audit("x")).await.unwrap());
     assert_eq!(store.get_stats(agent.id).await.unwrap().rating_count, 6);

@@ -89,7 +89,7 @@ async fn rate(s: &dyn Store, agent: AgentId, user: UserId, stars: u8) {
         id: ReviewId::new(),
         agent_id: agent,
         user_id: user,
-        stars,
+        stars: crate::model::Stars::new(stars).expect("1..=5 stars"),
         title: None,
         body: None,
         version: None,

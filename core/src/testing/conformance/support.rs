@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::ids::{AgentId, SessionId, UserId};
 use crate::model::{
     Agent, AgentDefinition, AgentStatus, AgentVersion, AuditFilter, AuditRecord, Draft, Email, Handle, Role, Session,
-    TokenHash, UserRecord,
+    Slug, TokenHash, UserRecord,
 };
 use crate::storage::{ConflictKind, PublishVersion, StorageError, StorageResult, Store};
 
@@ -59,6 +59,12 @@ pub(crate) fn email(raw: &str) -> Email {
 #[track_caller]
 pub(crate) fn handle(raw: &str) -> Handle {
     raw.parse().unwrap_or_else(|e| panic!("test handle {raw:?}: {e}"))
+}
+
+/// A parsed slug (panicking on an invalid one).
+#[track_caller]
+pub(crate) fn slug(raw: &str) -> Slug {
+    raw.parse().unwrap_or_else(|e| panic!("test slug {raw:?}: {e}"))
 }
 
 /// A user `handle` with email `handle@example.com` and external id `ext-handle`, created at `t0`.

@@ -90,6 +90,26 @@ pub async fn user_find_by_email_handle_external_id(store: Arc<dyn Store>) {
     assert_eq!(ok(s.find_user_by_external_id("ext-nobody").await, "unknown external id"), None);
 }
 
+/// An address differing only in case and padding names the same account:
+/// core folds it once ([`Email::key`](crate::model::Email::key)) and every
+/// backend compares that key exactly, for lookups and for uniqueness.
+pub async fn user_email_lookup_ignores_case(store: Arc<dyn Store>) {
+    let s = &*store;
+    let mut mixed = user_record("mixed");
+    mixed.email = Some(email("  Mixed.Case@Example.COM "));
+    ok(s.create_user(&mixed, &audit(actions::USER_REGISTERED)).await, "create_user");
+    assert_eq!(mixed.email.as_ref().map(|e| e.key()), Some("mixed.case@example.com"), "stored form is folded");
+    for spelling in ["mixed.case@example.com", "MIXED.CASE@EXAMPLE.COM", "Mixed.Case@example.Com"] {
+        let found = ok(s.find_user_by_email(&email(spelling)).await, "find_user_by_email");
+        assert_eq!(found.map(|u| u.id), Some(mixed.id), "{spelling} finds the account");
+    }
+    let mut twin = user_record("twin");
+    twin.email = Some(email("MIXED.case@EXAMPLE.com"));
+    let record = audit(actions::USER_REGISTERED);
+    expect_conflict(s.create_user(&twin, &record).await, ConflictKind::Email, "same address in other case");
+    assert_not_audited(s, &record, "failed create_user (email case)").await;
+}
+
 /// `update_profile` applies only the given fields, clears `Some(None)` ones, sets `updated_at`.
 pub async fn user_update_profile(store: Arc<dyn Store>) {
     let s = &*store;
@@ -261,7 +281,7 @@ pub async fn user_delete_cascades(store: Arc<dyn Store>) {
         id: crate::ids::ReviewId::new(),
         agent_id: alices.id,
         user_id: bob.id,
-        stars: 2,
+        stars: crate::model::Stars::new(2).expect("1..=5 stars"),
         title: None,
         body: None,
         version: None,

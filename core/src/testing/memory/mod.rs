@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::ids::{AgentId, AuditId, ReviewId, SessionId, UserId};
 use crate::model::{
     Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditRecord, CatalogEntry, Counter, DailyUsage,
-    Draft, Install, OneTimeToken, Review, Session, TokenHash, UserRecord,
+    Draft, Install, OneTimeToken, Review, Session, Stars, TokenHash, UserRecord,
 };
 use crate::storage::{CatalogQuery, ConflictKind, ReviewKey, ReviewSort, StorageError, StorageResult};
 use crate::text::index_terms;
@@ -116,11 +116,11 @@ impl State {
         self.stats.entry(agent).or_default()
     }
 
-    fn add_rating(&mut self, agent: AgentId, stars: u8) {
+    fn add_rating(&mut self, agent: AgentId, stars: Stars) {
         self.stats_mut(agent).add_rating(stars);
     }
 
-    fn remove_rating(&mut self, agent: AgentId, stars: u8) {
+    fn remove_rating(&mut self, agent: AgentId, stars: Stars) {
         self.stats_mut(agent).remove_rating(stars);
     }
 
