@@ -126,6 +126,16 @@ pub fn searchable_text(def: &AgentDefinition) -> [String; 4] {
 
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        /// The name sort key ignores ASCII case and is stable under re-folding.
+        #[test]
+        fn sort_name_folds_case_once(name in "[a-zA-Z0-9 .-]{0,40}") {
+            let key = super::sort_name(&name);
+            proptest::prop_assert_eq!(&key, &super::sort_name(&name.to_ascii_uppercase()));
+            proptest::prop_assert_eq!(&key, &super::sort_name(&key));
+        }
+    }
+
     use super::*;
 
     #[test]
