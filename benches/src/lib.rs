@@ -194,9 +194,9 @@ pub fn user(i: usize) -> UserRecord {
     let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     UserRecord {
         id: UserId::new(),
-        email: Some(format!("user{i}@bench.example")),
+        email: Some(format!("user{i}@bench.example").parse().expect("a valid email")),
         email_verified: true,
-        handle: format!("user{i}"),
+        handle: format!("user{i}").parse().expect("a valid handle"),
         display_name: Some(format!("User {i}")),
         bio: None,
         avatar_url: None,

@@ -20,8 +20,10 @@ impl Inner {
     /// callers decide what a deleted agent means for them), or `not_found`.
     pub(crate) async fn resolve_agent(&self, agent: &AgentRef) -> Result<(UserRecord, Agent)> {
         let not_found = || Error::NotFound(format!("agent `{agent}`"));
-        let owner = self.store.find_user_by_handle(&agent.owner.to_ascii_lowercase()).await?.ok_or_else(not_found)?;
-        let found = self.store.find_agent(owner.id, &agent.slug.to_ascii_lowercase()).await?.ok_or_else(not_found)?;
+        let handle = crate::model::Handle::lookup(&agent.owner).ok_or_else(not_found)?;
+        let owner = self.store.find_user_by_handle(&handle).await?.ok_or_else(not_found)?;
+        let slug = crate::model::Slug::lookup(&agent.slug).ok_or_else(not_found)?;
+        let found = self.store.find_agent(owner.id, &slug).await?.ok_or_else(not_found)?;
         Ok((owner, found))
     }
 

@@ -57,7 +57,7 @@ pub fn sort_key(entry: &CatalogEntry, sort: CatalogSort, score: f64) -> SortKey 
         CatalogSort::Rating => SortValue::Rating(damped_rating(&entry.stats)),
         CatalogSort::Newest => SortValue::Published(entry.agent.published_at.unwrap_or(entry.agent.created_at)),
         CatalogSort::Trending => SortValue::Trending(entry.stats.trending),
-        CatalogSort::Name => SortValue::Name(entry.definition.name.to_lowercase()),
+        CatalogSort::Name => SortValue::Name(crate::text::sort_name(&entry.definition.name)),
         CatalogSort::Relevance => SortValue::Score(score),
     };
     SortKey { deprecated: entry.agent.status == crate::model::AgentStatus::Deprecated, value, id: entry.agent.id }

@@ -35,6 +35,14 @@ pub fn query_terms(query: &str) -> Vec<String> {
     out
 }
 
+/// The key the `name` sort orders an agent by: its display name, lower-cased
+/// (Unicode), compared byte-wise. Every backend stores this value (sled's
+/// listing rows, the SQL `lower_name` column) rather than folding case itself,
+/// so the order is the same everywhere.
+pub fn sort_name(name: &str) -> String {
+    name.to_lowercase()
+}
+
 /// Field weights used for relevance: a word in the name counts most.
 pub mod weights {
     /// Weight of a word in the name.
@@ -118,6 +126,16 @@ pub fn searchable_text(def: &AgentDefinition) -> [String; 4] {
 
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        /// The name sort key ignores ASCII case and is stable under re-folding.
+        #[test]
+        fn sort_name_folds_case_once(name in "[a-zA-Z0-9 .-]{0,40}") {
+            let key = super::sort_name(&name);
+            proptest::prop_assert_eq!(&key, &super::sort_name(&name.to_ascii_uppercase()));
+            proptest::prop_assert_eq!(&key, &super::sort_name(&key));
+        }
+    }
+
     use super::*;
 
     #[test]

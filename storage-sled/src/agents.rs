@@ -2,7 +2,7 @@
 //! `tx::catalog_rows`).
 
 use agentmart_core::ids::{AgentId, UserId};
-use agentmart_core::model::{Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditRecord, Draft};
+use agentmart_core::model::{Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditRecord, Draft, Slug};
 use agentmart_core::storage::{AgentStore, ConflictKind, PublishVersion, StorageError, StorageResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -43,7 +43,7 @@ impl AgentStore for SledStore {
         self.get_json(T::Agents, &id.to_bytes())
     }
 
-    async fn find_agent(&self, owner: UserId, slug: &str) -> StorageResult<Option<Agent>> {
+    async fn find_agent(&self, owner: UserId, slug: &Slug) -> StorageResult<Option<Agent>> {
         match self.tree(T::IdxSlug).get(key(&[&owner.to_bytes(), slug.as_bytes()])).map_err(sled_err)? {
             Some(id) => self.get_json(T::Agents, &id),
             None => Ok(None),

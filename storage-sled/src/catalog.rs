@@ -101,7 +101,11 @@ impl SledStore {
         let Some(owner) = self.get_json::<UserRecord>(T::Users, &agent.owner_id.to_bytes())? else {
             return Ok(None);
         };
-        Ok(Some(CachedEntry { agent, owner_handle: owner.handle, definition: Arc::new(version.definition) }))
+        Ok(Some(CachedEntry {
+            agent,
+            owner_handle: owner.handle.into_string(),
+            definition: Arc::new(version.definition),
+        }))
     }
 
     /// The ids under `prefix` (keys `prefix | id`) when there are fewer than

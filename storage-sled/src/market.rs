@@ -102,9 +102,6 @@ impl InstallStore for SledStore {
 #[async_trait]
 impl RatingStore for SledStore {
     async fn upsert_rating(&self, review: &Review, audit: &AuditRecord) -> StorageResult<RatingOutcome> {
-        if !(1..=5).contains(&review.stars) {
-            return Err(StorageError::backend(format!("stars must be 1..=5, got {}", review.stars)));
-        }
         let guard = self.user_lock(review.user_id);
         let committed = self.tx(&union(&[&RATING_TREES, &AUDIT_TREES]), |v| {
             let by_user = key(&[&review.user_id.to_bytes(), &review.agent_id.to_bytes()]);

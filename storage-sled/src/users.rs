@@ -2,7 +2,7 @@
 
 use agentmart_core::ids::{AgentId, SessionId, UserId};
 use agentmart_core::model::{
-    AuditRecord, OneTimeToken, OneTimeTokenKind, ProfilePatch, Review, Role, TokenHash, UserRecord,
+    AuditRecord, Email, Handle, OneTimeToken, OneTimeTokenKind, ProfileChange, Review, Role, TokenHash, UserRecord,
 };
 use agentmart_core::storage::{ConflictKind, ConsumeOutcome, EndSessions, StorageError, StorageResult, UserStore};
 use async_trait::async_trait;
@@ -123,11 +123,10 @@ impl UserStore for SledStore {
         self.tx(&trees, |v| {
             let id = user.id.to_bytes();
             if let Some(email) = &user.email {
-                let email = email.to_lowercase();
-                if v.t(T::IdxEmail)?.get(email.as_bytes())?.is_some() {
+                if v.t(T::IdxEmail)?.get(email.key().as_bytes())?.is_some() {
                     return Err(abort(StorageError::Conflict(ConflictKind::Email)));
                 }
-                v.t(T::IdxEmail)?.insert(email.as_bytes(), &id)?;
+                v.t(T::IdxEmail)?.insert(email.key().as_bytes(), &id)?;
             }
             if v.t(T::IdxHandle)?.get(user.handle.as_bytes())?.is_some() {
                 return Err(abort(StorageError::Conflict(ConflictKind::Handle)));
@@ -157,11 +156,11 @@ impl UserStore for SledStore {
         Ok(self.caches().users.read_through(key, read)?.map(std::sync::Arc::unwrap_or_clone))
     }
 
-    async fn find_user_by_email(&self, email: &str) -> StorageResult<Option<UserRecord>> {
-        self.find_user_by_index(T::IdxEmail, &email.to_lowercase())
+    async fn find_user_by_email(&self, email: &Email) -> StorageResult<Option<UserRecord>> {
+        self.find_user_by_index(T::IdxEmail, email.key())
     }
 
-    async fn find_user_by_handle(&self, handle: &str) -> StorageResult<Option<UserRecord>> {
+    async fn find_user_by_handle(&self, handle: &Handle) -> StorageResult<Option<UserRecord>> {
         self.find_user_by_index(T::IdxHandle, handle)
     }
 
@@ -172,7 +171,7 @@ impl UserStore for SledStore {
     async fn update_profile(
         &self,
         id: UserId,
-        patch: &ProfilePatch,
+        patch: &ProfileChange,
         now: DateTime<Utc>,
         audit: &AuditRecord,
     ) -> StorageResult<UserRecord> {
@@ -321,7 +320,7 @@ impl UserStore for SledStore {
             v.t(T::Users)?.remove(&prefix)?;
             v.t(T::UserAuth)?.remove(&prefix)?;
             if let Some(email) = &u.email {
-                v.t(T::IdxEmail)?.remove(email.to_lowercase().as_bytes())?;
+                v.t(T::IdxEmail)?.remove(email.key().as_bytes())?;
             }
             v.t(T::IdxHandle)?.remove(u.handle.as_bytes())?;
             if let Some(ext) = &u.external_id {

@@ -43,9 +43,9 @@ fn audit(action: &str) -> AuditRecord {
 fn user(handle: &str) -> UserRecord {
     UserRecord {
         id: UserId::new(),
-        email: Some(format!("{handle}@example.com")),
+        email: Some(format!("{handle}@example.com").parse().unwrap()),
         email_verified: false,
-        handle: handle.to_string(),
+        handle: handle.parse().unwrap(),
         display_name: None,
         bio: None,
         avatar_url: None,
@@ -140,7 +140,7 @@ fn crash_child() {
                         id: ReviewId::new(),
                         agent_id: agent.id,
                         user_id: u.id,
-                        stars: 1 + (i % 5) as u8,
+                        stars: Stars::new(1 + (i % 5) as u8).unwrap(),
                         title: None,
                         body: None,
                         version: None,

@@ -64,7 +64,7 @@ async fn no_password_or_token_is_stored_in_clear() {
             RegisterRequest {
                 email: EMAIL.into(),
                 password: PASSWORD.into(),
-                handle: Some("secret-keeper".into()),
+                handle: Some("secret-keeper".parse().unwrap()),
                 display_name: None,
             },
             &client,

@@ -25,9 +25,9 @@ fn audit(action: &str) -> AuditRecord {
 fn user(n: &str) -> UserRecord {
     UserRecord {
         id: UserId::new(),
-        email: Some(format!("{n}@example.com")),
+        email: Some(format!("{n}@example.com").parse().unwrap()),
         email_verified: false,
-        handle: n.to_string(),
+        handle: n.parse().unwrap(),
         display_name: None,
         bio: None,
         avatar_url: None,
@@ -119,7 +119,7 @@ async fn a_store_reopens_at_once_after_its_last_handle_drops() {
         if round == 0 {
             s.create_user(&u, &audit("user.registered")).await.unwrap();
         }
-        assert!(s.find_user_by_email("reopen@example.com").await.unwrap().is_some());
+        assert!(s.find_user_by_email(&"reopen@example.com".parse().unwrap()).await.unwrap().is_some());
         s.flush().await.unwrap();
     }
 }
@@ -134,7 +134,7 @@ async fn data_survives_reopen() {
         s.flush().await.unwrap();
     }
     let s = SledStore::open(dir.path()).unwrap();
-    assert_eq!(s.find_user_by_email("persist@example.com").await.unwrap(), Some(u));
+    assert_eq!(s.find_user_by_email(&"persist@example.com".parse().unwrap()).await.unwrap(), Some(u));
     s.ping().await.unwrap();
     assert_eq!(s.backend_name(), "sled");
 }
@@ -251,7 +251,7 @@ async fn cached_catalogue_entries_follow_every_write() {
     assert_eq!(s.get_catalog_entry(agent.id).await.unwrap().unwrap().definition.name, "Cached Two");
 
     // The owner's new handle.
-    let patch = ProfilePatch { handle: Some("renamed".into()), ..Default::default() };
+    let patch = ProfileChange { handle: Some("renamed".parse().unwrap()), ..Default::default() };
     s.update_profile(owner.id, &patch, t, &audit("user.profile_updated")).await.unwrap();
     assert_eq!(names(s.list_catalog(&popular).await.unwrap())[0].0, "renamed");
 
@@ -284,7 +284,7 @@ async fn cached_users_follow_every_write() {
     let (s, u) = store_with_user("cachedu").await;
     let t = t0();
     assert_eq!(s.get_user(u.id).await.unwrap().unwrap().handle, "cachedu");
-    let patch = ProfilePatch { handle: Some("recached".into()), ..Default::default() };
+    let patch = ProfileChange { handle: Some("recached".parse().unwrap()), ..Default::default() };
     s.update_profile(u.id, &patch, t, &audit("user.profile_updated")).await.unwrap();
     assert_eq!(s.get_user(u.id).await.unwrap().unwrap().handle, "recached");
     s.set_role(u.id, Role::Admin, t, &audit("user.role_changed")).await.unwrap();

@@ -48,11 +48,11 @@ impl UserStore for SqlxStore {
     async fn get_user(&self, id: UserId) -> StorageResult<Option<UserRecord>> {
         run!(self, get_user(id))
     }
-    async fn find_user_by_email(&self, email: &str) -> StorageResult<Option<UserRecord>> {
-        run!(self, find_user("email", email))
+    async fn find_user_by_email(&self, email: &Email) -> StorageResult<Option<UserRecord>> {
+        run!(self, find_user("email_key", email.key()))
     }
-    async fn find_user_by_handle(&self, handle: &str) -> StorageResult<Option<UserRecord>> {
-        run!(self, find_user("handle", handle))
+    async fn find_user_by_handle(&self, handle: &Handle) -> StorageResult<Option<UserRecord>> {
+        run!(self, find_user("handle", handle.as_str()))
     }
     async fn find_user_by_external_id(&self, external_id: &str) -> StorageResult<Option<UserRecord>> {
         run!(self, find_user("external_id", external_id))
@@ -60,7 +60,7 @@ impl UserStore for SqlxStore {
     async fn update_profile(
         &self,
         id: UserId,
-        patch: &ProfilePatch,
+        patch: &ProfileChange,
         now: DateTime<Utc>,
         audit: &AuditRecord,
     ) -> StorageResult<UserRecord> {
@@ -186,8 +186,8 @@ impl AgentStore for SqlxStore {
     async fn get_agent(&self, id: AgentId) -> StorageResult<Option<Agent>> {
         run!(self, get_agent(id))
     }
-    async fn find_agent(&self, owner: UserId, slug: &str) -> StorageResult<Option<Agent>> {
-        run!(self, find_agent(owner, slug))
+    async fn find_agent(&self, owner: UserId, slug: &Slug) -> StorageResult<Option<Agent>> {
+        run!(self, find_agent(owner, slug.as_str()))
     }
     async fn get_draft(&self, id: AgentId) -> StorageResult<Draft> {
         run!(self, get_draft(id))

@@ -305,7 +305,13 @@ async fn login_failures_through_both_instances_add_up_and_back_off_on_both() {
     }
     assert_eq!(failed + limited, 16);
     assert_eq!(failed as usize, limit, "exactly the budget of {limit} checks through both instances");
-    let victim = cluster.a.store().find_user_by_email("victim@example.com").await.expect("find").expect("victim");
+    let victim = cluster
+        .a
+        .store()
+        .find_user_by_email(&"victim@example.com".parse().unwrap())
+        .await
+        .expect("find")
+        .expect("victim");
     let key = format!("login:acct:{}:client:{burst_client}", victim.id);
     let counter = cluster.b.store().get_counter(&key).await.expect("counter").expect("failures were counted");
     assert_eq!(counter.count, failed, "every failure from either instance is in the shared counter");

@@ -71,12 +71,10 @@ impl AdminService {
     /// administrator), so it takes no principal. `not_found` for an unknown email.
     pub async fn set_role_by_email(&self, email: &str, role: Role) -> Result<Profile> {
         let inner = &self.inner;
-        let email = crate::auth::normalize_email_for_lookup(email);
-        let user = inner
-            .store
-            .find_user_by_email(&email)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("user with email `{email}`")))?;
+        let normalized = crate::model::Email::normalize(email);
+        let not_found = || Error::NotFound(format!("user with email `{normalized}`"));
+        let email: crate::model::Email = normalized.parse().map_err(|_| not_found())?;
+        let user = inner.store.find_user_by_email(&email).await?.ok_or_else(not_found)?;
         if user.role == role {
             return Ok(user.profile());
         }

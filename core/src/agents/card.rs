@@ -105,7 +105,7 @@ pub(crate) fn build_card(
         .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty())
-        .map_or_else(|| owner.handle.clone(), str::to_string);
+        .map_or_else(|| owner.handle.to_string(), str::to_string);
     AgentCard {
         name: definition.name.clone(),
         description,

@@ -116,7 +116,7 @@ impl AgentsService {
         let warnings = validate_definition(&draft.definition, true);
         AgentDraftView {
             id: agent.id,
-            owner: owner.handle.clone(),
+            owner: owner.handle.to_string(),
             slug: agent.slug.clone(),
             status: agent.status,
             status_message: agent.status_message.clone(),
@@ -131,7 +131,7 @@ impl AgentsService {
     fn version_view(owner: &UserRecord, agent: &Agent, version: AgentVersion, include_prompt: bool) -> VersionView {
         VersionView {
             agent_id: agent.id,
-            owner: owner.handle.clone(),
+            owner: owner.handle.to_string(),
             slug: agent.slug.clone(),
             version: version.version,
             changelog: version.changelog,

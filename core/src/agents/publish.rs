@@ -124,7 +124,7 @@ impl AgentsService {
 
     /// One published version (`GET …/versions/{version}`), visible as in
     /// [`AgentsService::versions`]. `malformed_request` for a version string
-    /// that is not semver, `not_found` for one never published.
+    /// that is not semver or is over 64 characters, `not_found` for one never published.
     pub async fn version(&self, viewer: Option<&Principal>, agent: &AgentRef, version: &str) -> Result<VersionView> {
         let wanted = parse_version_param(version)?;
         let (owner, found, privileged) = self.readable(viewer, agent).await?;
@@ -164,6 +164,11 @@ impl AgentsService {
 
 /// Parses a version given in a path or query: `malformed_request` when not semver.
 fn parse_version_param(version: &str) -> Result<semver::Version> {
-    semver::Version::parse(version.trim())
-        .map_err(|e| Error::MalformedRequest(format!("`{version}` is not a semantic version ({e})")))
+    match crate::model::Version::parse_field("version", version) {
+        Ok(parsed) => Ok(parsed.into_inner()),
+        Err(errors) => {
+            let why = errors.into_iter().next().map_or_else(String::new, |e| e.message);
+            Err(Error::MalformedRequest(format!("`{version}` is not a valid version ({why})")))
+        }
+    }
 }

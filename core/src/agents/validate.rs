@@ -446,12 +446,13 @@ pub fn normalize_definition(definition: &mut AgentDefinition) {
     trim_opt(&mut d.documentation_url);
 }
 
-/// Checks a version string for publishing: strict semver (`1.2.3`,
-/// `1.2.3-beta.1`), no build metadata. Surrounding whitespace is ignored.
+/// Checks a version string for publishing: a [`Version`](crate::model::Version)
+/// (strict semver such as `1.2.3` or `1.2.3-beta.1`, at most
+/// [`MAX_VERSION_LEN`](crate::model::MAX_VERSION_LEN) characters) without
+/// build metadata. Surrounding whitespace is ignored.
 pub fn parse_publish_version(version: &str) -> Result<semver::Version, FieldError> {
-    let parsed = semver::Version::parse(version.trim()).map_err(|e| {
-        FieldError::new("version", "invalid_format", format!("version must be a semantic version like 1.2.3 ({e})"))
-    })?;
+    let parsed =
+        crate::model::Version::parse_field("version", version).map_err(|mut errors| errors.remove(0))?.into_inner();
     if !parsed.build.is_empty() {
         return Err(FieldError::new(
             "version",
@@ -525,6 +526,10 @@ mod tests {
         assert!(parse_publish_version("1.2").is_err());
         assert!(parse_publish_version("v1.2.3").is_err());
         assert!(parse_publish_version("1.2.3+build.5").is_err());
+        let at_cap = format!("1.0.0-{}", "a".repeat(crate::model::MAX_VERSION_LEN - 6));
+        assert!(parse_publish_version(&at_cap).is_ok());
+        let over = format!("{at_cap}a");
+        assert_eq!(parse_publish_version(&over).unwrap_err().code, "too_long");
     }
 
     #[test]

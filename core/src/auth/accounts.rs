@@ -5,31 +5,35 @@ use serde_json::json;
 
 use super::throttle::{LoginThrottle, account_key};
 use super::validate::{
-    MAX_EMAIL_LEN, MAX_EXTERNAL_ID_LEN, check_avatar_url, check_bio, check_display_name, check_email, check_handle,
-    clean_text, handle_base, handle_base_from_email, handle_candidate, normalize_email, normalize_handle,
+    MAX_EXTERNAL_ID_LEN, check_avatar_url, check_bio, check_display_name, clean_text, handle_base,
+    handle_base_from_email, handle_candidate, normalize_email,
 };
 use super::{AuthService, ExternalIdentity, LoginRequest, RegisterRequest, Registered, password};
 use crate::context::Inner;
 use crate::error::{Error, FieldError, Result};
 use crate::ids::UserId;
-use crate::model::{AuditRecord, ClientInfo, Principal, Profile, ProfilePatch, Role, TokenPair, UserRecord, actions};
+use crate::model::{
+    AuditRecord, ClientInfo, Email, Handle, Principal, Profile, ProfileChange, ProfilePatch, Role, TokenPair,
+    UserRecord, actions,
+};
 use crate::storage::{ConflictKind, EndSessions, StorageError};
 
 /// Attempts at finding a free derived handle before giving up.
 const HANDLE_ATTEMPTS: u32 = 8;
 
 impl Inner {
-    /// Inserts `user`, choosing its handle: the `explicit` one (a taken one is
-    /// `handle_taken`), or candidates derived from `base`, skipping taken ones.
+    /// Inserts the user `make` builds around its handle: the `explicit` one (a
+    /// taken one is `handle_taken`), or candidates derived from `base`,
+    /// skipping taken ones. Returns the stored record.
     async fn create_user_with_handle(
         &self,
-        user: &mut UserRecord,
-        explicit: Option<String>,
+        make: impl Fn(Handle) -> UserRecord,
+        explicit: Option<Handle>,
         base: &str,
         audit: impl Fn(&UserRecord) -> AuditRecord,
-    ) -> Result<()> {
+    ) -> Result<UserRecord> {
         for attempt in 0..HANDLE_ATTEMPTS {
-            user.handle = match &explicit {
+            let handle = match &explicit {
                 Some(handle) => handle.clone(),
                 None => {
                     let candidate = handle_candidate(base, attempt)?;
@@ -39,8 +43,9 @@ impl Inner {
                     candidate
                 }
             };
-            match self.store.create_user(user, &audit(user)).await {
-                Ok(()) => return Ok(()),
+            let user = make(handle);
+            match self.store.create_user(&user, &audit(&user)).await {
+                Ok(()) => return Ok(user),
                 // Lost a race for a derived handle: try another.
                 Err(StorageError::Conflict(ConflictKind::Handle)) if explicit.is_none() => continue,
                 Err(e) => return Err(e.into()),
@@ -63,23 +68,22 @@ impl AuthService {
     /// notifier.
     pub async fn register(&self, request: RegisterRequest, client: &ClientInfo) -> Result<Registered> {
         let inner = &self.inner;
-        let email = normalize_email(&request.email);
         let password = password::normalize(&request.password);
-        let handle = clean_text(request.handle.as_deref()).map(|h| normalize_handle(&h));
         let display_name = clean_text(request.display_name.as_deref());
 
         let mut errors = Vec::new();
-        check_email("email", &email, &mut errors);
+        let email = Email::parse_field("email", &request.email).map_err(|e| errors.extend(e)).ok();
         password::check_policy(&inner.config.password_policy, "password", &password, &mut errors);
-        if let Some(handle) = &handle {
-            check_handle("handle", handle, &mut errors);
-        }
+        let handle = match clean_text(request.handle.as_deref()) {
+            Some(raw) => Handle::parse_field("handle", &raw).map_err(|e| errors.extend(e)).ok(),
+            None => None,
+        };
         if let Some(name) = &display_name {
             check_display_name("display_name", name, &mut errors);
         }
-        if !errors.is_empty() {
+        let Some(email) = email.filter(|_| errors.is_empty()) else {
             return Err(Error::Validation(errors));
-        }
+        };
         // Cheap checks before the expensive hash; the store re-checks atomically.
         if inner.store.find_user_by_email(&email).await?.is_some() {
             return Err(Error::EmailTaken);
@@ -92,24 +96,25 @@ impl AuthService {
 
         let password_hash = inner.auth.hasher.hash(password).await?;
         let now = inner.now();
-        let mut user = UserRecord {
-            id: UserId::new(),
+        let id = UserId::new();
+        let make = |handle| UserRecord {
+            id,
             email: Some(email.clone()),
             email_verified: false,
-            handle: String::new(),
-            display_name,
+            handle,
+            display_name: display_name.clone(),
             bio: None,
             avatar_url: None,
             role: Role::User,
             disabled: false,
-            password_hash: Some(password_hash),
+            password_hash: Some(password_hash.clone()),
             external_id: None,
             created_at: now,
             updated_at: now,
         };
         let base = handle_base_from_email(&email);
-        inner
-            .create_user_with_handle(&mut user, handle, &base, |u| {
+        let user = inner
+            .create_user_with_handle(make, handle, &base, |u| {
                 inner
                     .audit_from_client(actions::USER_REGISTERED, client)
                     .actor(u.id)
@@ -140,10 +145,11 @@ impl AuthService {
         let inner = &self.inner;
         let email = normalize_email(&request.email);
         let password = password::normalize(&request.password);
-        let user = if email.is_empty() || email.len() > MAX_EMAIL_LEN {
-            None
-        } else {
-            inner.store.find_user_by_email(&email).await?
+        // Text that is not a valid address names no account: it gets the same
+        // answer, after the same work, as an unknown one.
+        let user = match email.parse::<Email>() {
+            Ok(email) => inner.store.find_user_by_email(&email).await?,
+            Err(_) => None,
         };
         let now = inner.now();
         let throttle = LoginThrottle::new(inner, &account_key(user.as_ref().map(|u| u.id), &email), client);
@@ -233,12 +239,12 @@ impl AuthService {
         let inner = &self.inner;
         let user = inner.active_user(principal).await?;
         let mut errors: Vec<FieldError> = Vec::new();
-        let mut clean = ProfilePatch::default();
+        let mut clean = ProfileChange::default();
         if let Some(handle) = &patch.handle {
-            let handle = normalize_handle(handle);
-            check_handle("handle", &handle, &mut errors);
-            if handle != user.handle {
-                clean.handle = Some(handle);
+            match Handle::parse_field("handle", handle) {
+                Ok(handle) if handle != user.handle => clean.handle = Some(handle),
+                Ok(_) => {}
+                Err(found) => errors.extend(found),
             }
         }
         if let Some(name) = &patch.display_name {
@@ -265,7 +271,7 @@ impl AuthService {
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
         }
-        if clean.is_empty() {
+        if clean == ProfileChange::default() {
             return Ok(user.profile());
         }
         let fields: Vec<&str> = [
@@ -335,15 +341,15 @@ impl AuthService {
             return principal_of(&user);
         }
 
-        let handle = clean_text(identity.handle.as_deref()).map(|h| normalize_handle(&h));
-        let email = clean_text(identity.email.as_deref()).map(|e| normalize_email(&e));
+        let handle = match clean_text(identity.handle.as_deref()) {
+            Some(raw) => Handle::parse_field("handle", &raw).map_err(|e| errors.extend(e)).ok(),
+            None => None,
+        };
+        let email = match clean_text(identity.email.as_deref()) {
+            Some(raw) => Email::parse_field("email", &raw).map_err(|e| errors.extend(e)).ok(),
+            None => None,
+        };
         let display_name = clean_text(identity.display_name.as_deref());
-        if let Some(handle) = &handle {
-            check_handle("handle", handle, &mut errors);
-        }
-        if let Some(email) = &email {
-            check_email("email", email, &mut errors);
-        }
         if let Some(name) = &display_name {
             check_display_name("display_name", name, &mut errors);
         }
@@ -356,12 +362,13 @@ impl AuthService {
             (None, None) => handle_base(&external_id),
         };
         let now = inner.now();
-        let mut user = UserRecord {
-            id: UserId::new(),
-            email,
+        let id = UserId::new();
+        let make = |handle| UserRecord {
+            id,
+            email: email.clone(),
             email_verified: false,
-            handle: String::new(),
-            display_name,
+            handle,
+            display_name: display_name.clone(),
             bio: None,
             avatar_url: None,
             role: Role::User,
@@ -372,7 +379,7 @@ impl AuthService {
             updated_at: now,
         };
         let created = inner
-            .create_user_with_handle(&mut user, handle, &base, |u| {
+            .create_user_with_handle(make, handle, &base, |u| {
                 inner
                     .audit(actions::USER_LINKED, None)
                     .actor(u.id)
@@ -382,7 +389,7 @@ impl AuthService {
             })
             .await;
         match created {
-            Ok(()) => principal_of(&user),
+            Ok(user) => principal_of(&user),
             // A concurrent first call for the same id may have won (its
             // account then also holds the email and maybe the handle): use it.
             Err(err) => match inner.store.find_user_by_external_id(&external_id).await? {

@@ -247,8 +247,3 @@ pub struct AdminUserUpdate {
 pub(crate) fn chrono_duration(d: std::time::Duration) -> Result<chrono::Duration> {
     chrono::Duration::from_std(d).map_err(Error::internal)
 }
-
-/// The normalised form of an email, as stored (for lookups by other services).
-pub(crate) fn normalize_email_for_lookup(email: &str) -> String {
-    validate::normalize_email(email)
-}

@@ -3,11 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::validate::normalize_email;
 use super::{AuthService, chrono_duration, password, throttle, tokens};
 use crate::context::Inner;
 use crate::error::{Error, Result};
-use crate::model::{ClientInfo, OneTimeToken, OneTimeTokenKind, Principal, UserRecord, actions};
+use crate::model::{ClientInfo, Email, OneTimeToken, OneTimeTokenKind, Principal, UserRecord, actions};
 use crate::notify::{Message, MessageKind};
 use crate::storage::ConsumeOutcome;
 
@@ -22,7 +21,7 @@ impl Inner {
     async fn issue_one_time(
         &self,
         user: &UserRecord,
-        email: &str,
+        email: &Email,
         kind: OneTimeTokenKind,
         audit: crate::model::AuditRecord,
         now: DateTime<Utc>,
@@ -43,7 +42,7 @@ impl Inner {
             hash: token.hash,
             kind,
             user_id: user.id,
-            email: Some(email.to_string()),
+            email: Some(email.clone()),
             created_at: now,
             expires_at: now + chrono_duration(ttl)?,
         };
@@ -68,7 +67,7 @@ impl Inner {
         &self,
         user: &UserRecord,
     ) -> Result<std::result::Result<(), std::time::Duration>> {
-        let Some(email) = user.email.as_deref().filter(|_| !user.email_verified) else {
+        let Some(email) = user.email.as_ref().filter(|_| !user.email_verified) else {
             return Ok(Ok(()));
         };
         let now = self.now();
@@ -94,10 +93,9 @@ impl AuthService {
     /// nothing.
     pub async fn request_password_reset(&self, email: &str, client: &ClientInfo) -> Result<()> {
         let inner = &self.inner;
-        let email = normalize_email(email);
-        if email.is_empty() || email.len() > super::validate::MAX_EMAIL_LEN {
+        let Ok(email) = email.parse::<Email>() else {
             return Ok(());
-        }
+        };
         let Some(user) = inner.store.find_user_by_email(&email).await? else {
             return Ok(());
         };

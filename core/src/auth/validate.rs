@@ -27,30 +27,6 @@ pub(crate) fn normalize_email(raw: &str) -> String {
     Email::normalize(raw)
 }
 
-/// Checks a normalised email (the rules of [`Email`]).
-pub(crate) fn check_email(field: &str, email: &str, errors: &mut Vec<FieldError>) {
-    if let Err(found) = Email::parse_field(field, email) {
-        errors.extend(found);
-    }
-}
-
-/// The stored form of a handle: trimmed and lower-cased.
-pub(crate) fn normalize_handle(raw: &str) -> String {
-    Handle::normalize(raw)
-}
-
-/// True for handles matching `^[a-z0-9][a-z0-9-]{1,30}$`.
-pub(crate) fn is_valid_handle(handle: &str) -> bool {
-    Handle::is_valid(handle)
-}
-
-/// Checks a normalised handle (the rules of [`Handle`]).
-pub(crate) fn check_handle(field: &str, handle: &str, errors: &mut Vec<FieldError>) {
-    if let Err(found) = Handle::parse_field(field, handle) {
-        errors.extend(found);
-    }
-}
-
 /// A handle base derived from free text (an email local part, an external
 /// id): accents dropped, anything but `[a-z0-9]` turned into single dashes,
 /// at most 24 characters. May be empty or one character long; see
@@ -80,10 +56,10 @@ pub(crate) fn handle_base_from_email(email: &str) -> String {
 
 /// The `attempt`-th candidate handle for a base: the base itself first (when
 /// valid), then the base with a short random suffix (`alice-k3x9`).
-pub(crate) fn handle_candidate(base: &str, attempt: u32) -> Result<String> {
+pub(crate) fn handle_candidate(base: &str, attempt: u32) -> Result<Handle> {
     let base = if base.is_empty() { "user" } else { base };
-    if attempt == 0 && is_valid_handle(base) {
-        return Ok(base.to_string());
+    if attempt == 0 && Handle::is_valid(base) {
+        return base.parse();
     }
     // Later attempts use a longer suffix so that a crowded base still converges.
     let suffix_len = if attempt < 4 { 4 } else { 6 };
@@ -91,7 +67,7 @@ pub(crate) fn handle_candidate(base: &str, attempt: u32) -> Result<String> {
     super::tokens::random_bytes(&mut raw)?;
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let suffix: String = raw[..suffix_len].iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect();
-    Ok(format!("{base}-{suffix}"))
+    format!("{base}-{suffix}").parse()
 }
 
 /// Trims an optional free-text field; blank becomes `None`.
@@ -149,24 +125,25 @@ mod tests {
     #[test]
     fn emails_are_normalised_and_checked() {
         assert_eq!(normalize_email("  Alice.Smith@Example.COM \n"), "alice.smith@example.com");
-        assert!(codes(|e| check_email("email", "alice@example.com", e)).is_empty());
-        assert_eq!(codes(|e| check_email("email", "", e)), vec!["required"]);
-        assert_eq!(codes(|e| check_email("email", "not-an-email", e)), vec!["invalid_format"]);
-        assert_eq!(codes(|e| check_email("email", "Alice <alice@example.com>", e)), vec!["invalid_format"]);
-        assert_eq!(codes(|e| check_email("email", "a@b@c", e)), vec!["invalid_format"]);
+        let check = |raw: &str| codes(|e| e.extend(Email::parse_field("email", raw).err().unwrap_or_default()));
+        assert!(check("alice@example.com").is_empty());
+        assert_eq!(check(""), vec!["required"]);
+        assert_eq!(check("not-an-email"), vec!["invalid_format"]);
+        assert_eq!(check("Alice <alice@example.com>"), vec!["invalid_format"]);
+        assert_eq!(check("a@b@c"), vec!["invalid_format"]);
         let long = format!("{}@{}.com", "a".repeat(60), "b".repeat(200));
-        assert_eq!(codes(|e| check_email("email", &long, e)), vec!["too_long"]);
+        assert_eq!(check(&long), vec!["too_long"]);
     }
 
     #[test]
     fn handle_rule_matches_the_documented_pattern() {
         for ok in ["ab", "a1", "0day", "alice-smith", &"a".repeat(31)] {
-            assert!(is_valid_handle(ok), "{ok}");
+            assert!(Handle::is_valid(ok), "{ok}");
         }
         for bad in ["a", "", "-ab", "Alice", "al_ice", "al ice", "alïce", &"a".repeat(32)] {
-            assert!(!is_valid_handle(bad), "{bad}");
+            assert!(!Handle::is_valid(bad), "{bad}");
         }
-        assert_eq!(normalize_handle("  Alice "), "alice");
+        assert_eq!(Handle::normalize("  Alice "), "alice");
     }
 
     #[test]
@@ -180,7 +157,7 @@ mod tests {
         for base in ["", "x", "alice", &"c".repeat(24)] {
             for attempt in 0..6 {
                 let h = handle_candidate(base, attempt).unwrap();
-                assert!(is_valid_handle(&h), "{base:?} {attempt} -> {h}");
+                assert!(Handle::is_valid(&h), "{base:?} {attempt} -> {h}");
             }
         }
         assert_eq!(handle_candidate("alice", 0).unwrap(), "alice");

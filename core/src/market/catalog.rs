@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{AgentDetail, AgentListItem, ListAgents, MarketService, RatingDetail, entry_item, review_view};
 use crate::common::page_limit;
 use crate::error::{Error, Result};
-use crate::model::{AgentRef, AgentStatus, Page, Principal};
+use crate::model::{AgentRef, AgentStatus, Handle, Page, Principal};
 use crate::storage::{CatalogQuery, CatalogSort, SortKey, SortValue};
 use crate::text::query_terms;
 
@@ -96,8 +96,12 @@ impl MarketService {
             None => None,
         };
         let owner = match &owner_handle {
-            Some(handle) => match self.inner.store.find_user_by_handle(handle).await? {
-                Some(user) => Some(user.id),
+            // `normalize` trimmed and lower-cased it; anything but a valid handle names nobody.
+            Some(handle) => match Handle::lookup(handle) {
+                Some(handle) => match self.inner.store.find_user_by_handle(&handle).await? {
+                    Some(user) => Some(user.id),
+                    None => return Ok(Page { items: Vec::new(), next_cursor: None }),
+                },
                 None => return Ok(Page { items: Vec::new(), next_cursor: None }),
             },
             None => None,
@@ -148,7 +152,7 @@ impl MarketService {
                 None => return Err(not_found()),
             };
             let stats = store.get_stats(found.id).await?;
-            (found, owner.handle, std::sync::Arc::new(version.definition), stats)
+            (found, owner.handle.into_string(), std::sync::Arc::new(version.definition), stats)
         } else {
             let entry = store.get_catalog_entry(found.id).await?.ok_or_else(not_found)?;
             (entry.agent, entry.owner_handle, entry.definition, entry.stats)

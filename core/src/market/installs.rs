@@ -17,10 +17,10 @@ struct InstallsScope {
     user: UserId,
 }
 
-/// Parses a version string of a request; `validation_failed` on `field` when it is not semver.
+/// Parses a version string of a request (a [`Version`](crate::model::Version));
+/// `validation_failed` on `field` when it is too long or not semver.
 pub(crate) fn parse_version(field: &str, text: &str) -> Result<semver::Version> {
-    semver::Version::parse(text.trim())
-        .map_err(|_| Error::invalid(field, "invalid_format", format!("`{text}` is not a semantic version")))
+    crate::model::Version::parse_field(field, text).map(crate::model::Version::into_inner).map_err(Error::Validation)
 }
 
 impl MarketService {

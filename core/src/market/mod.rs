@@ -93,10 +93,10 @@ pub(crate) fn review_view(review: &Review, author: Option<&UserRecord>) -> Revie
     ReviewView {
         id: review.id,
         user: ReviewAuthor {
-            handle: author.map_or_else(|| DELETED_OWNER.to_string(), |u| u.handle.clone()),
+            handle: author.map_or_else(|| DELETED_OWNER.to_string(), |u| u.handle.to_string()),
             display_name: author.and_then(|u| u.display_name.clone()),
         },
-        stars: review.stars,
+        stars: review.stars.get(),
         title: review.title.clone(),
         body: review.body.clone(),
         version: review.version.clone(),
@@ -108,6 +108,6 @@ pub(crate) fn review_view(review: &Review, author: Option<&UserRecord>) -> Revie
 impl MarketService {
     /// The handle of a user, or [`DELETED_OWNER`] when the account is gone.
     async fn handle_of(&self, user: UserId) -> Result<String> {
-        Ok(self.inner.store.get_user(user).await?.map_or_else(|| DELETED_OWNER.to_string(), |u| u.handle))
+        Ok(self.inner.store.get_user(user).await?.map_or_else(|| DELETED_OWNER.to_string(), |u| u.handle.into_string()))
     }
 }

@@ -10,7 +10,7 @@ use super::{ListReviews, MarketService, RateRequest, ReviewView, agent_target, r
 use crate::common::page_limit;
 use crate::error::{Error, FieldError, Result};
 use crate::ids::{AgentId, ReviewId, UserId};
-use crate::model::{AgentRef, AgentStatus, MAX_STARS, MIN_STARS, Page, Principal, Review, actions};
+use crate::model::{AgentRef, AgentStatus, Page, Principal, Review, Stars, actions};
 use crate::storage::{ReviewKey, ReviewSort};
 
 /// Longest review title, in characters.
@@ -49,15 +49,12 @@ impl MarketService {
     pub async fn rate(&self, principal: &Principal, agent: &AgentRef, request: RateRequest) -> Result<ReviewView> {
         let me = self.inner.active_user(principal).await?;
         let mut errors = Vec::new();
-        if !(MIN_STARS..=MAX_STARS).contains(&request.stars) {
-            let message = format!("stars must be between {MIN_STARS} and {MAX_STARS}");
-            errors.push(FieldError::new("stars", "out_of_range", message));
-        }
+        let stars = Stars::parse_field("stars", request.stars).map_err(|e| errors.extend(e)).ok();
         let title = optional_text("title", request.title, MAX_REVIEW_TITLE, &mut errors);
         let body = optional_text("body", request.body, MAX_REVIEW_BODY, &mut errors);
-        if !errors.is_empty() {
+        let Some(stars) = stars.filter(|_| errors.is_empty()) else {
             return Err(Error::Validation(errors));
-        }
+        };
         let (_, found) = self.inner.resolve_agent(agent).await?;
         let store = &self.inner.store;
         let install = match found.status {
@@ -81,7 +78,7 @@ impl MarketService {
             id: ReviewId::new(),
             agent_id: found.id,
             user_id: principal.user_id,
-            stars: request.stars,
+            stars,
             title,
             body,
             version: install.pinned_version.or_else(|| found.latest_version.clone()),

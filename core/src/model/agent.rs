@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AgentId, UserId};
+use crate::model::Stars;
 
 /// Lifecycle state of an agent.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -260,23 +261,19 @@ pub struct AgentStats {
 }
 
 impl AgentStats {
-    /// Adds one rating of `stars` (1..=5; other values are clamped) to the aggregate.
-    pub fn add_rating(&mut self, stars: u8) {
+    /// Adds one rating of `stars` to the aggregate.
+    pub fn add_rating(&mut self, stars: Stars) {
         self.rating_count += 1;
         self.rating_sum += u64::from(stars);
-        self.histogram[Self::star_slot(stars)] += 1;
+        self.histogram[stars.slot()] += 1;
     }
 
     /// Removes one rating of `stars` from the aggregate (never below zero).
-    pub fn remove_rating(&mut self, stars: u8) {
+    pub fn remove_rating(&mut self, stars: Stars) {
         self.rating_count = self.rating_count.saturating_sub(1);
         self.rating_sum = self.rating_sum.saturating_sub(u64::from(stars));
-        let slot = &mut self.histogram[Self::star_slot(stars)];
+        let slot = &mut self.histogram[stars.slot()];
         *slot = slot.saturating_sub(1);
-    }
-
-    fn star_slot(stars: u8) -> usize {
-        usize::from(stars.clamp(1, 5) - 1)
     }
 
     /// Arithmetic mean of the stars, 0 when unrated.

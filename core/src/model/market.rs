@@ -6,12 +6,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AgentId, ReviewId, UserId};
-use crate::model::{Agent, AgentDefinition, AgentStats};
+use crate::model::{Agent, AgentDefinition, AgentStats, STARS_RANGE, Stars};
 
-/// Fewest stars of a rating.
-pub const MIN_STARS: u8 = 1;
-/// Most stars of a rating (the histograms have this many slots).
-pub const MAX_STARS: u8 = 5;
+/// Fewest stars of a rating (see [`Stars`]).
+pub const MIN_STARS: u8 = *STARS_RANGE.start();
+/// Most stars of a rating (the histograms have this many slots; see [`Stars`]).
+pub const MAX_STARS: u8 = *STARS_RANGE.end();
 
 /// What the store returns for a published agent in lists and search.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,8 +51,8 @@ pub struct Review {
     pub agent_id: AgentId,
     /// Author.
     pub user_id: UserId,
-    /// 1..=5.
-    pub stars: u8,
+    /// 1..=5 (in range by construction).
+    pub stars: Stars,
     /// Optional title, ≤ 120 characters.
     pub title: Option<String>,
     /// Optional body, ≤ 5000 characters.

@@ -28,6 +28,9 @@ pub const MAX_EMAIL_LEN: usize = 254;
 pub const MAX_HANDLE_LEN: usize = 31;
 /// Longest agent slug, in characters (`^[a-z0-9][a-z0-9-]{1,62}$`).
 pub const MAX_SLUG_LEN: usize = 63;
+/// Longest version string, in characters (SECURITY.md: every string that
+/// reaches storage has a cap).
+pub const MAX_VERSION_LEN: usize = 64;
 /// Fewest and most stars of a rating.
 pub const STARS_RANGE: std::ops::RangeInclusive<u8> = 1..=5;
 
@@ -57,6 +60,14 @@ macro_rules! name_type {
             /// The normalised text, owned.
             pub fn into_string(self) -> String {
                 self.0
+            }
+
+            /// Rebuilds a value a backend stored (read back from its own rows),
+            /// without checking it again: like deserialising, this trusts text
+            /// that core parsed before it was written, so a rule tightened later
+            /// cannot make old rows unreadable. Never for text from callers.
+            pub fn from_stored(stored: String) -> Self {
+                Self(stored)
             }
         }
 
@@ -168,6 +179,15 @@ impl Email {
         Ok(Self(email))
     }
 
+    /// The key every backend indexes and looks the account up by: the
+    /// normalised address itself. Case-folding happens once, in
+    /// [`normalize`](Self::normalize), so stores compare these bytes exactly and
+    /// never fold case again (stored records already hold this form, which
+    /// is why existing data keeps reading).
+    pub fn key(&self) -> &str {
+        &self.0
+    }
+
     /// The local part (before the last `@`).
     pub fn local_part(&self) -> &str {
         self.0.rsplit_once('@').map_or(&self.0, |(local, _)| local)
@@ -196,6 +216,14 @@ impl Handle {
     /// True for text that is already a valid, normalised handle.
     pub fn is_valid(handle: &str) -> bool {
         is_lower_dash_name(handle, 1, MAX_HANDLE_LEN - 1)
+    }
+
+    /// The handle a path segment (`owner` of `owner/slug`) names: ASCII
+    /// lower-cased, not trimmed; `None` when that is not a valid handle (then
+    /// no user has it).
+    pub fn lookup(segment: &str) -> Option<Self> {
+        let handle = segment.to_ascii_lowercase();
+        Self::is_valid(&handle).then_some(Self(handle))
     }
 
     /// Normalises and validates `raw`, naming `field` in the error (`invalid_format`).
@@ -232,6 +260,13 @@ impl Slug {
         is_lower_dash_name(slug, 1, MAX_SLUG_LEN - 1)
     }
 
+    /// The slug a path segment names: ASCII lower-cased; `None` when that is
+    /// not a valid slug (then no agent has it).
+    pub fn lookup(segment: &str) -> Option<Self> {
+        let slug = segment.to_ascii_lowercase();
+        Self::is_valid(&slug).then_some(Self(slug))
+    }
+
     /// Validates `raw`, naming `field` in the error (`required`, `invalid_format`).
     pub fn parse_field(field: &str, raw: &str) -> Result<Self, Vec<FieldError>> {
         if raw.is_empty() {
@@ -248,6 +283,72 @@ impl Slug {
             ));
         }
         Ok(Self(raw.to_string()))
+    }
+}
+
+/// A semantic version as it enters core (a publish request, a path, an
+/// install pin): trimmed, at most [`MAX_VERSION_LEN`] characters, strict
+/// semver. The stores take the [`semver::Version`] inside
+/// ([`into_inner`](Self::into_inner)); only text parsed here reaches them.
+///
+/// ```
+/// use agentmart_core::model::Version;
+/// assert_eq!(" 1.2.3-rc.1 ".parse::<Version>().unwrap().to_string(), "1.2.3-rc.1");
+/// assert!(format!("1.0.0-{}", "a".repeat(60)).parse::<Version>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Version(semver::Version);
+
+impl Version {
+    /// Trims and parses `raw`, naming `field` in the error: `too_long` past
+    /// [`MAX_VERSION_LEN`] characters (checked before parsing), `invalid_format`
+    /// when it is not a semantic version.
+    pub fn parse_field(field: &str, raw: &str) -> Result<Self, Vec<FieldError>> {
+        let text = raw.trim();
+        if text.chars().count() > MAX_VERSION_LEN {
+            return Err(invalid(field, "too_long", format!("{field} must be at most {MAX_VERSION_LEN} characters")));
+        }
+        semver::Version::parse(text).map(Self).map_err(|e| {
+            invalid(field, "invalid_format", format!("{field} must be a semantic version like 1.2.3 ({e})"))
+        })
+    }
+
+    /// The parsed version.
+    pub fn get(&self) -> &semver::Version {
+        &self.0
+    }
+
+    /// The parsed version, owned (what the storage traits take).
+    pub fn into_inner(self) -> semver::Version {
+        self.0
+    }
+}
+
+impl Deref for Version {
+    type Target = semver::Version;
+    fn deref(&self) -> &semver::Version {
+        &self.0
+    }
+}
+
+impl From<Version> for semver::Version {
+    fn from(value: Version) -> semver::Version {
+        value.0
+    }
+}
+
+impl FromStr for Version {
+    type Err = Error;
+    /// Parses with the field name `version`; `validation_failed` when invalid.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::parse_field("version", s).map_err(Error::Validation)
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
     }
 }
 
@@ -283,14 +384,34 @@ impl Stars {
     }
 
     /// The histogram slot of these stars (0 for one star, 4 for five).
+    /// Clamped, so even a corrupt record that deserialisation trusted cannot
+    /// index out of the histogram.
     pub fn slot(self) -> usize {
-        usize::from(self.0 - 1)
+        usize::from(self.0.clamp(1, 5) - 1)
     }
 }
 
 impl From<Stars> for u8 {
     fn from(value: Stars) -> u8 {
         value.0
+    }
+}
+
+impl From<Stars> for u64 {
+    fn from(value: Stars) -> u64 {
+        u64::from(value.0)
+    }
+}
+
+impl From<Stars> for usize {
+    fn from(value: Stars) -> usize {
+        usize::from(value.0)
+    }
+}
+
+impl PartialEq<u8> for Stars {
+    fn eq(&self, other: &u8) -> bool {
+        self.0 == *other
     }
 }
 
@@ -390,6 +511,59 @@ mod tests {
             let a = format!("{local}@{domain}.com").parse::<Email>().unwrap();
             let b = format!("  {}@{}.COM ", local.to_uppercase(), domain.to_lowercase()).parse::<Email>().unwrap();
             prop_assert_eq!(a, b);
+        }
+
+        /// The lookup key is the normalised text: every spelling that parses
+        /// has exactly one key, already case-folded (stores never fold again).
+        #[test]
+        fn email_key_is_the_normalised_form(raw in "\\PC{0,40}") {
+            if let Ok(email) = raw.parse::<Email>() {
+                prop_assert_eq!(email.key(), Email::normalize(&raw));
+                prop_assert_eq!(email.key(), email.key().to_lowercase());
+                prop_assert_eq!(email.key().parse::<Email>().unwrap(), email.clone());
+            }
+        }
+
+        /// Path lookups agree with the parsers and never build an invalid name.
+        #[test]
+        fn lookups_agree_with_parsers(raw in "[a-zA-Z0-9_ -]{0,70}") {
+            let lower = raw.to_ascii_lowercase();
+            match Handle::lookup(&raw) {
+                Some(handle) => {
+                    prop_assert_eq!(handle.as_str(), lower.as_str());
+                    prop_assert_eq!(Handle::parse_field("handle", &lower).unwrap(), handle);
+                }
+                None => prop_assert!(!Handle::is_valid(&lower)),
+            }
+            match Slug::lookup(&raw) {
+                Some(slug) => prop_assert_eq!(Slug::parse_field("slug", &lower).unwrap(), slug),
+                None => prop_assert!(Slug::parse_field("slug", &lower).is_err()),
+            }
+        }
+
+        /// Stars exist for 1..=5 only; their slot always indexes the histogram.
+        #[test]
+        fn stars_exist_only_in_range(n in any::<i64>()) {
+            match Stars::new(n) {
+                Ok(stars) => {
+                    prop_assert!((1..=5).contains(&n));
+                    prop_assert_eq!(i64::from(stars.get()), n);
+                    prop_assert!(stars.slot() < 5);
+                }
+                Err(_) => prop_assert!(!(1..=5).contains(&n)),
+            }
+        }
+
+        /// A version parses exactly when it is semver of at most 64 characters.
+        #[test]
+        fn versions_are_capped_at_parse(pre in "[a-z][a-z0-9]{0,79}", pad in "[ ]{0,3}") {
+            let text = format!("1.2.3-{pre}");
+            let parsed = format!("{pad}{text}{pad}").parse::<Version>();
+            prop_assert_eq!(parsed.is_ok(), text.chars().count() <= MAX_VERSION_LEN);
+            match parsed {
+                Ok(version) => prop_assert_eq!(version.to_string(), text),
+                Err(err) => prop_assert_eq!(err.field_errors()[0].code.as_str(), "too_long"),
+            }
         }
 
         /// No control character survives any parser.

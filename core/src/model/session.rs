@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{SessionId, UserId};
-use crate::model::Role;
+use crate::model::{Email, Role};
 
 /// The SHA-256 of a secret token. Only hashes of tokens are ever stored.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -142,7 +142,7 @@ pub struct OneTimeToken {
     /// Whose it is.
     pub user_id: UserId,
     /// For email verification: the email it verifies (so a changed email is not verified by an old link).
-    pub email: Option<String>,
+    pub email: Option<Email>,
     /// Issue time.
     pub created_at: DateTime<Utc>,
     /// Expiry.

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::UserId;
+use crate::model::{Email, Handle};
 
 /// What a user may do beyond their own resources.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -48,12 +49,12 @@ impl std::str::FromStr for Role {
 pub struct UserRecord {
     /// The user's id.
     pub id: UserId,
-    /// Normalised (trimmed, lower-cased) email; `None` for bring-your-own-identity users without one.
-    pub email: Option<String>,
+    /// Normalised email (see [`Email`]), unique; `None` for bring-your-own-identity users without one.
+    pub email: Option<Email>,
     /// Whether the email was verified.
     pub email_verified: bool,
-    /// Unique handle, `^[a-z0-9][a-z0-9-]{1,30}$`.
-    pub handle: String,
+    /// Unique handle (see [`Handle`]).
+    pub handle: Handle,
     /// Free-form display name.
     pub display_name: Option<String>,
     /// Short biography.
@@ -79,9 +80,9 @@ impl UserRecord {
     pub fn profile(&self) -> Profile {
         Profile {
             id: self.id,
-            email: self.email.clone(),
+            email: self.email.clone().map(String::from),
             email_verified: self.email_verified,
-            handle: self.handle.clone(),
+            handle: self.handle.to_string(),
             display_name: self.display_name.clone(),
             bio: self.bio.clone(),
             avatar_url: self.avatar_url.clone(),
@@ -137,6 +138,33 @@ pub struct ProfilePatch {
 }
 
 impl ProfilePatch {
+    /// True when the patch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.handle.is_none() && self.display_name.is_none() && self.bio.is_none() && self.avatar_url.is_none()
+    }
+}
+
+/// A profile change as the store receives it: a [`ProfilePatch`] that core
+/// has cleaned and validated, its handle parsed into a [`Handle`]. `None`
+/// leaves a field as it is, `Some(None)` clears an optional field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileChange {
+    /// New handle (its uniqueness index is the store's business).
+    pub handle: Option<Handle>,
+    /// New display name, or `Some(None)` to clear it.
+    pub display_name: Option<Option<String>>,
+    /// New bio, or `Some(None)` to clear it.
+    pub bio: Option<Option<String>>,
+    /// New avatar URL, or `Some(None)` to clear it.
+    pub avatar_url: Option<Option<String>>,
+}
+
+impl ProfileChange {
+    /// A change of the handle only.
+    pub fn handle(handle: Handle) -> Self {
+        Self { handle: Some(handle), ..Self::default() }
+    }
+
     /// Applies every field but the handle (whose uniqueness index is the
     /// store's business) to `user`, and sets `updated_at = now`.
     pub fn apply_except_handle(&self, user: &mut UserRecord, now: DateTime<Utc>) {
@@ -150,11 +178,6 @@ impl ProfilePatch {
             user.avatar_url = v.clone();
         }
         user.updated_at = now;
-    }
-
-    /// True when the patch changes nothing.
-    pub fn is_empty(&self) -> bool {
-        self.handle.is_none() && self.display_name.is_none() && self.bio.is_none() && self.avatar_url.is_none()
     }
 }
 

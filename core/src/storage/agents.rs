@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 
 use super::{ConflictKind, StorageError, StorageResult};
 use crate::ids::{AgentId, UserId};
-use crate::model::{Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditRecord, Draft};
+use crate::model::{Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditRecord, Draft, Slug};
 
 /// The request of [`AgentStore::publish_version`].
 #[derive(Debug, Clone)]
@@ -49,8 +49,8 @@ pub trait AgentStore: Send + Sync {
     /// The agent with this id, if any (deleted ones included).
     async fn get_agent(&self, id: AgentId) -> StorageResult<Option<Agent>>;
 
-    /// The agent of this owner with this slug, if any (deleted ones included).
-    async fn find_agent(&self, owner: UserId, slug: &str) -> StorageResult<Option<Agent>>;
+    /// The agent of this owner with this slug, if any (deleted ones included; compared exactly).
+    async fn find_agent(&self, owner: UserId, slug: &Slug) -> StorageResult<Option<Agent>>;
 
     /// The agent's draft. `NotFound` for an unknown agent.
     async fn get_draft(&self, id: AgentId) -> StorageResult<Draft>;

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::StorageResult;
 use crate::ids::{AgentId, ReviewId, UserId};
-use crate::model::{AuditRecord, Review};
+use crate::model::{AuditRecord, Review, Stars};
 
 /// Orders of an agent's reviews.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -37,7 +37,7 @@ impl std::str::FromStr for ReviewSort {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewKey {
     /// Stars (used by `Stars`).
-    pub stars: u8,
+    pub stars: Stars,
     /// `updated_at`.
     pub at: DateTime<Utc>,
     /// Tie-breaker.

@@ -3,7 +3,9 @@ use chrono::{DateTime, Utc};
 
 use super::StorageResult;
 use crate::ids::{SessionId, UserId};
-use crate::model::{AuditRecord, OneTimeToken, OneTimeTokenKind, ProfilePatch, Role, TokenHash, UserRecord};
+use crate::model::{
+    AuditRecord, Email, Handle, OneTimeToken, OneTimeTokenKind, ProfileChange, Role, TokenHash, UserRecord,
+};
 
 /// Which sessions a password change ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +37,8 @@ pub trait UserStore: Send + Sync {
     /// Inserts a new user and writes `audit`.
     ///
     /// Fails with `Conflict(Email)` when another user has the same `email`
-    /// (emails are stored normalised, so this is case-insensitive),
+    /// key ([`Email::key`]: the address is already case-folded by core, so
+    /// this is case-insensitive without the store folding anything),
     /// `Conflict(Handle)` for a taken handle, `Conflict(ExternalId)` for a
     /// linked external id. Nothing is written on failure.
     async fn create_user(&self, user: &UserRecord, audit: &AuditRecord) -> StorageResult<()>;
@@ -43,11 +46,11 @@ pub trait UserStore: Send + Sync {
     /// The user with this id, if any.
     async fn get_user(&self, id: UserId) -> StorageResult<Option<UserRecord>>;
 
-    /// The user with this normalised email, if any.
-    async fn find_user_by_email(&self, email: &str) -> StorageResult<Option<UserRecord>>;
+    /// The user whose email has this [`Email::key`], if any (compared exactly).
+    async fn find_user_by_email(&self, email: &Email) -> StorageResult<Option<UserRecord>>;
 
-    /// The user with this handle, if any.
-    async fn find_user_by_handle(&self, handle: &str) -> StorageResult<Option<UserRecord>>;
+    /// The user with this handle, if any (compared exactly).
+    async fn find_user_by_handle(&self, handle: &Handle) -> StorageResult<Option<UserRecord>>;
 
     /// The user linked to this external id, if any.
     async fn find_user_by_external_id(&self, external_id: &str) -> StorageResult<Option<UserRecord>>;
@@ -57,7 +60,7 @@ pub trait UserStore: Send + Sync {
     async fn update_profile(
         &self,
         id: UserId,
-        patch: &ProfilePatch,
+        patch: &ProfileChange,
         now: DateTime<Utc>,
         audit: &AuditRecord,
     ) -> StorageResult<UserRecord>;

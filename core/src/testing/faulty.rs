@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crate::ids::{AgentId, AuditId, ReviewId, SessionId, UserId};
 use crate::model::{
     Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditFilter, AuditRecord, CatalogEntry, Counter,
-    DailyUsage, Draft, Install, OneTimeToken, OneTimeTokenKind, ProfilePatch, Review, Role, Session, TokenHash,
-    UsageEvent, UserRecord,
+    DailyUsage, Draft, Email, Handle, Install, OneTimeToken, OneTimeTokenKind, ProfileChange, Review, Role, Session,
+    Slug, TokenHash, UsageEvent, UserRecord,
 };
 use crate::storage::{
     AgentStore, AuditStore, CatalogPage, CatalogQuery, CatalogStore, ConsumeOutcome, EndSessions, InstallOutcome,
@@ -271,7 +271,7 @@ impl AgentStore for FaultyStore {
         self.enter("get_agent").await?;
         self.inner.get_agent(id).await
     }
-    async fn find_agent(&self, owner: UserId, slug: &str) -> StorageResult<Option<Agent>> {
+    async fn find_agent(&self, owner: UserId, slug: &Slug) -> StorageResult<Option<Agent>> {
         self.enter("find_agent").await?;
         self.inner.find_agent(owner, slug).await
     }
@@ -522,11 +522,11 @@ impl UserStore for FaultyStore {
         self.enter("get_user").await?;
         self.inner.get_user(id).await
     }
-    async fn find_user_by_email(&self, email: &str) -> StorageResult<Option<UserRecord>> {
+    async fn find_user_by_email(&self, email: &Email) -> StorageResult<Option<UserRecord>> {
         self.enter("find_user_by_email").await?;
         self.inner.find_user_by_email(email).await
     }
-    async fn find_user_by_handle(&self, handle: &str) -> StorageResult<Option<UserRecord>> {
+    async fn find_user_by_handle(&self, handle: &Handle) -> StorageResult<Option<UserRecord>> {
         self.enter("find_user_by_handle").await?;
         self.inner.find_user_by_handle(handle).await
     }
@@ -537,7 +537,7 @@ impl UserStore for FaultyStore {
     async fn update_profile(
         &self,
         id: UserId,
-        patch: &ProfilePatch,
+        patch: &ProfileChange,
         now: DateTime<Utc>,
         audit: &AuditRecord,
     ) -> StorageResult<UserRecord> {

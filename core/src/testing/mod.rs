@@ -56,6 +56,7 @@ macro_rules! conformance_tests {
             users::user_create_and_get,
             users::user_create_conflicts,
             users::user_find_by_email_handle_external_id,
+            users::user_email_lookup_ignores_case,
             users::user_update_profile,
             users::user_update_profile_conflicts,
             users::user_mutations_not_found,

@@ -22,9 +22,11 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 
 use super::MemoryStore;
-use super::conformance::support::{agent_record, definition, session_record, t0, token_hash, user_record};
+use super::conformance::support::{
+    agent_record, definition, email as parse_email, handle as parse_handle, session_record, t0, token_hash, user_record,
+};
 use crate::ids::{AgentId, ReviewId, SessionId, UserId};
-use crate::model::{AgentStatus, AuditFilter, AuditRecord, Draft, ProfilePatch, Review, UsageEvent, actions};
+use crate::model::{AgentStatus, AuditFilter, AuditRecord, Draft, ProfileChange, Review, UsageEvent, actions};
 use crate::ranking::trending_increment;
 use crate::storage::{
     CatalogQuery, CatalogSort, ConflictKind, PublishVersion, RedeemRefresh, ReviewSort, StorageError, StorageResult,
@@ -275,7 +277,7 @@ impl Run {
         match *op {
             Op::CreateUser { handle, email } => {
                 let mut user = user_record(HANDLES[usize::from(handle)]);
-                user.email = Some(format!("{}@example.com", HANDLES[usize::from(email)]));
+                user.email = Some(parse_email(&format!("{}@example.com", HANDLES[usize::from(email)])));
                 user.external_id = None;
                 let mut acceptable = Vec::new();
                 if let Some(e) = &user.email
@@ -296,7 +298,7 @@ impl Run {
             }
             Op::UpdateHandle { user, handle } => {
                 let id = self.user(user);
-                let patch = ProfilePatch { handle: Some(HANDLES[usize::from(handle)].into()), ..Default::default() };
+                let patch = ProfileChange::handle(parse_handle(HANDLES[usize::from(handle)]));
                 let r = self.audit(actions::PROFILE_UPDATED);
                 same(
                     "update_profile",
@@ -413,7 +415,7 @@ impl Run {
                     id: ReviewId::new(),
                     agent_id: agent,
                     user_id: user,
-                    stars,
+                    stars: crate::model::Stars::new(stars).map_err(|e| e.to_string())?,
                     title: Some(format!("{stars} stars")),
                     body: None,
                     version: None,
@@ -653,7 +655,7 @@ mod tests {
             // A backend that already holds a user (so handle `ann` is taken) must disagree.
             let dirty: Arc<dyn Store> = Arc::new(MemoryStore::new());
             let mut squatter = user_record("ann");
-            squatter.email = Some("squatter@example.com".into());
+            squatter.email = Some(parse_email("squatter@example.com"));
             dirty.create_user(&squatter, &AuditRecord::new(t0(), "x")).await.unwrap();
             let err = run_ops(dirty, &ops).await.unwrap_err();
             assert!(err.contains("create_user"), "unexpected failure: {err}");

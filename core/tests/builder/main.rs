@@ -46,9 +46,9 @@ impl World {
         let now = Utc::now();
         let record = UserRecord {
             id: UserId::new(),
-            email: Some(format!("{handle}@example.com")),
+            email: Some(format!("{handle}@example.com").parse().unwrap()),
             email_verified: true,
-            handle: handle.into(),
+            handle: handle.parse().unwrap(),
             display_name: None,
             bio: None,
             avatar_url: None,

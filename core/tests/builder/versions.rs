@@ -29,6 +29,12 @@ async fn versions_must_rise_by_semver_including_prereleases() {
     assert_eq!(fields(&err), set(&[("version", "not_increasing")]));
     let err = agents.publish(&alice, &r, publish_req("1.0.0+build.1")).await.unwrap_err();
     assert_eq!(fields(&err), set(&[("version", "invalid_format")]));
+    // A version string over 64 characters never reaches the store (SECURITY.md), nor names one.
+    let long = format!("2.0.0-{}", "a".repeat(59));
+    let err = agents.publish(&alice, &r, publish_req(&long)).await.unwrap_err();
+    assert_eq!(fields(&err), set(&[("version", "too_long")]));
+    let err = agents.version(None, &r, &long).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::MalformedRequest);
 
     agents.publish(&alice, &r, publish_req("1.0.1-alpha")).await.unwrap();
     let listed: Vec<String> =

@@ -85,7 +85,7 @@ async fn card_follows_the_a2a_shape_and_never_has_the_prompt() {
     w.store
         .update_profile(
             alice.user_id,
-            &agentmart_core::ProfilePatch { display_name: Some(Some("Alice Labs".into())), ..Default::default() },
+            &agentmart_core::ProfileChange { display_name: Some(Some("Alice Labs".into())), ..Default::default() },
             Utc::now(),
             &AuditRecord::new(Utc::now(), actions::PROFILE_UPDATED),
         )

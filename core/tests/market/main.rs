@@ -76,9 +76,9 @@ impl World {
         let now = self.clock.now();
         let record = UserRecord {
             id: UserId::new(),
-            email: Some(format!("{handle}@example.com")),
+            email: Some(format!("{handle}@example.com").parse().unwrap()),
             email_verified: true,
-            handle: handle.into(),
+            handle: handle.parse().unwrap(),
             display_name: Some(format!("Display {handle}")),
             bio: None,
             avatar_url: None,
@@ -94,7 +94,7 @@ impl World {
     }
 
     async fn handle(&self, p: &Principal) -> String {
-        self.store.get_user(p.user_id).await.unwrap().unwrap().handle
+        self.store.get_user(p.user_id).await.unwrap().unwrap().handle.into_string()
     }
 
     /// A draft agent (never published).

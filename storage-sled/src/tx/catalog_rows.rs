@@ -109,7 +109,7 @@ pub(crate) fn catalog_insert_tx(v: &View<'_>, agent: &Agent, def: &AgentDefiniti
     let listing = Listing {
         deprecated,
         published_at: agent.published_at.unwrap_or(agent.created_at),
-        name_lower: def.name.to_lowercase(),
+        name_lower: agentmart_core::text::sort_name(&def.name),
     };
     let stats = stats_tx(v, &idb)?;
     for sort in INDEXED_SORTS {

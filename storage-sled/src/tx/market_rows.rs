@@ -25,7 +25,7 @@ pub(crate) fn review_newest_key(r: &ReviewKey, agent: AgentId) -> Vec<u8> {
 }
 
 pub(crate) fn review_stars_key(r: &ReviewKey, agent: AgentId) -> Vec<u8> {
-    key(&[&agent.to_bytes(), &[!r.stars], &i64_desc(micros(r.at)), &r.id.to_bytes()])
+    key(&[&agent.to_bytes(), &[!r.stars.get()], &i64_desc(micros(r.at)), &r.id.to_bytes()])
 }
 
 /// Removes an install and decrements the count. Returns whether there was one.

@@ -128,7 +128,7 @@ pub(crate) async fn update_draft(
 async fn refresh_catalog(conn: &mut Conn, id: AgentId, def: &AgentDefinition) -> R<()> {
     sqlx::query("UPDATE agents SET lower_name = $2, category = $3, definition = $4 WHERE id = $1")
         .bind(id.0)
-        .bind(def.name.to_lowercase())
+        .bind(agentmart_core::text::sort_name(&def.name))
         .bind(&def.category)
         .bind(definition_text(def)?)
         .execute(&mut *conn)

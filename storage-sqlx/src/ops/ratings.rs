@@ -16,7 +16,7 @@ fn review_from_row(row: &DbRow) -> R<Review> {
         id: ReviewId(row.try_get("id")?),
         agent_id: AgentId(row.try_get("agent_id")?),
         user_id: UserId(row.try_get("user_id")?),
-        stars: u8::try_from(stars).map_err(|_| corrupt(format!("stars {stars}")))?,
+        stars: stars_from_db(stars)?,
         title: row.try_get("title")?,
         body: row.try_get("body")?,
         version: parse_version_opt(row.try_get("version")?)?,
@@ -27,8 +27,7 @@ fn review_from_row(row: &DbRow) -> R<Review> {
 
 /// Under the agent's row lock (see `lock_stats`).
 pub(crate) async fn upsert_rating(pool: &Pool, review: &Review, audit: &AuditRecord) -> R<RatingOutcome> {
-    let stars = i16::from(review.stars);
-    check_stars(stars)?;
+    let stars = i16::from(review.stars.get());
     let mut tx = begin(pool).await?;
     let mut stats = lock_stats(&mut tx, review.agent_id).await?;
     let existing = sqlx::query(sql(format!("SELECT {REVIEW_COLS} FROM reviews WHERE agent_id = $1 AND user_id = $2")))
@@ -40,7 +39,7 @@ pub(crate) async fn upsert_rating(pool: &Pool, review: &Review, audit: &AuditRec
     let (created, stored) = match existing {
         Some(row) => {
             let old = review_from_row(&row)?;
-            remove_stars(&mut stats, i16::from(old.stars));
+            stats.remove_rating(old.stars);
             sqlx::query(
                 "UPDATE reviews SET stars = $2, title = $3, body = $4, version = $5, updated_at = $6 WHERE id = $1",
             )
@@ -74,7 +73,7 @@ pub(crate) async fn upsert_rating(pool: &Pool, review: &Review, audit: &AuditRec
             (true, review.clone())
         }
     };
-    add_stars(&mut stats, stars)?;
+    stats.add_rating(stored.stars);
     write_rating_stats(&mut tx, review.agent_id, &stats).await?;
     insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
@@ -97,7 +96,7 @@ pub(crate) async fn delete_rating(pool: &Pool, user: UserId, agent: AgentId, aud
     else {
         return Ok(false);
     };
-    remove_stars(&mut stats, row.try_get("stars")?);
+    stats.remove_rating(stars_from_db(row.try_get("stars")?)?);
     write_rating_stats(&mut tx, agent, &stats).await?;
     insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
@@ -119,7 +118,7 @@ pub(crate) async fn delete_review(pool: &Pool, id: ReviewId, audit: &AuditRecord
     else {
         return Ok(false);
     };
-    remove_stars(&mut stats, row.try_get("stars")?);
+    stats.remove_rating(stars_from_db(row.try_get("stars")?)?);
     write_rating_stats(&mut tx, agent, &stats).await?;
     insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
@@ -159,7 +158,7 @@ pub(crate) async fn list_reviews(
     if let Some(k) = after {
         q.push(" AND (").push(order).push(") > (");
         if sort == ReviewSort::Stars {
-            q.push_bind(-i16::from(k.stars)).push(", ");
+            q.push_bind(-i16::from(k.stars.get())).push(", ");
         }
         q.push_bind(-ts(k.at)?).push(", ").push_bind(k.id.0).push(")");
     }

@@ -107,25 +107,10 @@ pub(super) async fn lock_stats(conn: &mut Conn, agent: AgentId) -> R<AgentStats>
     stats_from_row(&row)
 }
 
-/// The stars as a rating value, when they are 1..=5.
-pub(super) fn check_stars(stars: i16) -> R<u8> {
-    match stars {
-        1..=5 => Ok(stars as u8),
-        other => Err(Fail::Storage(StorageError::Conflict(ConflictKind::Other(format!(
-            "stars must be between 1 and 5, got {other}"
-        ))))),
-    }
-}
-
-pub(super) fn remove_stars(stats: &mut AgentStats, stars: i16) {
-    if let Ok(stars) = check_stars(stars) {
-        stats.remove_rating(stars);
-    }
-}
-
-pub(super) fn add_stars(stats: &mut AgentStats, stars: i16) -> R<()> {
-    stats.add_rating(check_stars(stars)?);
-    Ok(())
+/// Decodes a stored `stars` column. Only [`Stars`] are ever written, so
+/// anything else is a corrupt row, not a rule to enforce here.
+pub(super) fn stars_from_db(stars: i16) -> R<Stars> {
+    u8::try_from(stars).ok().and_then(|s| Stars::new(s).ok()).ok_or_else(|| corrupt(format!("stars {stars}")))
 }
 
 pub(super) async fn write_rating_stats(conn: &mut Conn, agent: AgentId, s: &AgentStats) -> R<()> {

@@ -17,9 +17,9 @@ fn user_from_row(row: &DbRow) -> R<UserRecord> {
     let role: String = row.try_get("role")?;
     Ok(UserRecord {
         id: UserId(row.try_get("id")?),
-        email: row.try_get("email")?,
+        email: row.try_get::<Option<String>, _>("email")?.map(Email::from_stored),
         email_verified: row.try_get("email_verified")?,
-        handle: row.try_get("handle")?,
+        handle: Handle::from_stored(row.try_get("handle")?),
         display_name: row.try_get("display_name")?,
         bio: row.try_get("bio")?,
         avatar_url: row.try_get("avatar_url")?,
@@ -76,7 +76,7 @@ async fn exists(conn: &mut Conn, text: &'static str, a: impl UserKey, b: Option<
 pub(crate) async fn create_user(pool: &Pool, user: &UserRecord, audit: &AuditRecord) -> R<()> {
     let mut tx = begin(pool).await?;
     if let Some(email) = &user.email
-        && exists(&mut tx, "SELECT 1 FROM users WHERE email_key = $1", email.to_lowercase().as_str(), None).await?
+        && exists(&mut tx, "SELECT 1 FROM users WHERE email_key = $1", email.key(), None).await?
     {
         return Err(StorageError::Conflict(ConflictKind::Email).into());
     }
@@ -94,9 +94,9 @@ pub(crate) async fn create_user(pool: &Pool, user: &UserRecord, audit: &AuditRec
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(user.id.0)
-    .bind(&user.email)
+    .bind(user.email.as_deref())
     .bind(user.email_verified)
-    .bind(&user.handle)
+    .bind(user.handle.as_str())
     .bind(&user.display_name)
     .bind(&user.bio)
     .bind(&user.avatar_url)
@@ -106,7 +106,7 @@ pub(crate) async fn create_user(pool: &Pool, user: &UserRecord, audit: &AuditRec
     .bind(&user.external_id)
     .bind(ts(user.created_at)?)
     .bind(ts(user.updated_at)?)
-    .bind(user.email.as_ref().map(|e| e.to_lowercase()))
+    .bind(user.email.as_ref().map(Email::key))
     .execute(&mut *tx)
     .await?;
     insert_audit(&mut tx, audit).await?;
@@ -119,12 +119,9 @@ pub(crate) async fn get_user(pool: &Pool, id: UserId) -> R<Option<UserRecord>> {
     user_by(&mut conn, "id", id.0, false).await
 }
 
-/// By `email` (case-insensitive, through `email_key`), `handle` or `external_id`.
+/// By `email_key` (the [`Email::key`], already case-folded by core), `handle` or `external_id`.
 pub(crate) async fn find_user(pool: &Pool, column: &'static str, value: &str) -> R<Option<UserRecord>> {
     let mut conn = pool.acquire().await?;
-    if column == "email" {
-        return user_by(&mut conn, "email_key", value.to_lowercase().as_str(), false).await;
-    }
     user_by(&mut conn, column, value, false).await
 }
 
@@ -132,7 +129,7 @@ pub(crate) async fn find_user(pool: &Pool, column: &'static str, value: &str) ->
 pub(crate) async fn update_profile(
     pool: &Pool,
     id: UserId,
-    patch: &ProfilePatch,
+    patch: &ProfileChange,
     now: DateTime<Utc>,
     audit: &AuditRecord,
 ) -> R<UserRecord> {
@@ -147,21 +144,12 @@ pub(crate) async fn update_profile(
         }
         user.handle = handle.clone();
     }
-    if let Some(v) = &patch.display_name {
-        user.display_name = v.clone();
-    }
-    if let Some(v) = &patch.bio {
-        user.bio = v.clone();
-    }
-    if let Some(v) = &patch.avatar_url {
-        user.avatar_url = v.clone();
-    }
-    user.updated_at = now;
+    patch.apply_except_handle(&mut user, now);
     sqlx::query(
         "UPDATE users SET handle = $2, display_name = $3, bio = $4, avatar_url = $5, updated_at = $6 WHERE id = $1",
     )
     .bind(id.0)
-    .bind(&user.handle)
+    .bind(user.handle.as_str())
     .bind(&user.display_name)
     .bind(&user.bio)
     .bind(&user.avatar_url)
@@ -311,7 +299,7 @@ pub(crate) async fn delete_user(pool: &Pool, id: UserId, now: DateTime<Utc>, aud
             .fetch_optional(&mut *tx)
             .await?
         {
-            remove_stars(&mut stats, row.try_get("stars")?);
+            stats.remove_rating(stars_from_db(row.try_get("stars")?)?);
             write_rating_stats(&mut tx, AgentId(agent), &stats).await?;
         }
     }
@@ -346,7 +334,7 @@ pub(crate) async fn put_one_time_token(pool: &Pool, token: &OneTimeToken, audit:
     .bind(&token.hash.0[..])
     .bind(kind_str(token.kind))
     .bind(token.user_id.0)
-    .bind(&token.email)
+    .bind(token.email.as_deref())
     .bind(ts(token.created_at)?)
     .bind(ts(token.expires_at)?)
     .execute(&mut *tx)
@@ -419,7 +407,7 @@ pub(crate) async fn verify_email_with_token(
         return Ok(ConsumeOutcome::Unknown);
     };
     let user_id = UserId(row.try_get("user_id")?);
-    let token_email: Option<String> = row.try_get("email")?;
+    let token_email = row.try_get::<Option<String>, _>("email")?.map(Email::from_stored);
     if ts(now)? >= row.try_get::<i64, _>("expires_at")? {
         sqlx::query("DELETE FROM one_time_tokens WHERE hash = $1").bind(&hash.0[..]).execute(&mut *tx).await?;
         tx.commit().await?;

@@ -93,9 +93,9 @@ pub fn user(email: &str, handle: &str) -> UserRecord {
     let now = chrono::Utc::now();
     UserRecord {
         id: UserId::new(),
-        email: Some(email.to_string()),
+        email: Some(email.parse().expect("a valid email")),
         email_verified: false,
-        handle: handle.to_string(),
+        handle: handle.parse().expect("a valid handle"),
         display_name: None,
         bio: None,
         avatar_url: None,

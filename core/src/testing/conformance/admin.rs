@@ -11,5 +11,5 @@ pub async fn admin_ping_flush_and_name(store: Arc<dyn Store>) {
     ok(store.ping().await, "ping");
     add_user(&*store, "alice").await;
     ok(store.flush().await, "flush");
-    assert!(ok(store.find_user_by_handle("alice").await, "after flush").is_some(), "data survives a flush");
+    assert!(ok(store.find_user_by_handle(&handle("alice")).await, "after flush").is_some(), "data survives a flush");
 }

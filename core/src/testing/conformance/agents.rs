@@ -20,8 +20,8 @@ pub async fn agent_create_and_find(store: Arc<dyn Store>) {
     ok(s.create_agent(&agent, &draft, &r).await, "create_agent");
     assert_audited(s, &r, "create_agent").await;
     assert_eq!(ok(s.get_agent(agent.id).await, "get_agent"), Some(agent.clone()), "get_agent round trip");
-    assert_eq!(ok(s.find_agent(alice.id, "helper").await, "find_agent"), Some(agent.clone()), "find_agent");
-    assert_eq!(ok(s.find_agent(alice.id, "other").await, "find_agent"), None, "unknown slug");
+    assert_eq!(ok(s.find_agent(alice.id, &slug("helper")).await, "find_agent"), Some(agent.clone()), "find_agent");
+    assert_eq!(ok(s.find_agent(alice.id, &slug("other")).await, "find_agent"), None, "unknown slug");
     assert_eq!(ok(s.get_agent(AgentId::new()).await, "get_agent"), None, "unknown id");
     assert_eq!(ok(s.get_draft(agent.id).await, "get_draft"), draft, "get_draft round trip");
     expect_not_found(s.get_draft(AgentId::new()).await, "get_draft of an unknown agent");
@@ -48,7 +48,7 @@ pub async fn agent_slug_conflicts(store: Arc<dyn Store>) {
     let again = agent_record(alice.id, "helper", at(2));
     let draft = Draft { agent_id: again.id, definition: definition("Three"), updated_at: at(2) };
     expect_conflict(s.create_agent(&again, &draft, &audit("t")).await, ConflictKind::Slug, "deleted keep the slug");
-    let found = ok(s.find_agent(alice.id, "helper").await, "find_agent").expect("deleted agents are found");
+    let found = ok(s.find_agent(alice.id, &slug("helper")).await, "find_agent").expect("deleted agents are found");
     assert_eq!((found.id, found.status), (first.id, AgentStatus::Deleted), "find_agent includes deleted agents");
 }
 

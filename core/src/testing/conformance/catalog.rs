@@ -89,7 +89,7 @@ async fn rate(s: &dyn Store, agent: AgentId, user: UserId, stars: u8) {
         id: ReviewId::new(),
         agent_id: agent,
         user_id: user,
-        stars,
+        stars: crate::model::Stars::new(stars).expect("1..=5 stars"),
         title: None,
         body: None,
         version: None,
@@ -146,7 +146,7 @@ pub async fn catalog_visibility(store: Arc<dyn Store>) {
     assert_eq!(list_ids(s, &query(CatalogSort::Popular)).await.len(), 2, "relisted reappears");
 
     // The owner's handle follows profile changes.
-    let patch = crate::model::ProfilePatch { handle: Some("alicia".into()), ..Default::default() };
+    let patch = crate::model::ProfileChange { handle: Some(handle("alicia")), ..Default::default() };
     ok(s.update_profile(alice.id, &patch, at(9), &audit("t")).await, "update_profile");
     let entry = ok(s.get_catalog_entry(listed.id).await, "get_catalog_entry").expect("listed entry");
     assert_eq!(entry.owner_handle, "alicia", "owner_handle is the current handle");

@@ -17,7 +17,7 @@
 //! by module:
 //!
 //! - [`users`] — `user_create_and_get`, `user_create_conflicts`,
-//!   `user_find_by_email_handle_external_id`, `user_update_profile`,
+//!   `user_find_by_email_handle_external_id`, `user_email_lookup_ignores_case`, `user_update_profile`,
 //!   `user_update_profile_conflicts`, `user_mutations_not_found`,
 //!   `user_set_password_hash_ends_chosen_sessions`, `user_set_role`,
 //!   `user_set_disabled_ends_sessions`, `user_delete_cascades`,

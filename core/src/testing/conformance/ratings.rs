@@ -15,7 +15,7 @@ fn review(agent: AgentId, user: UserId, stars: u8, when: DateTime<Utc>) -> Revie
         id: ReviewId::new(),
         agent_id: agent,
         user_id: user,
-        stars,
+        stars: crate::model::Stars::new(stars).expect("1..=5 stars"),
         title: Some(format!("{stars} stars")),
         body: Some("Body text.".into()),
         version: Some(v("1.0.0")),

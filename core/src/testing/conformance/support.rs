@@ -7,8 +7,8 @@ use sha2::{Digest, Sha256};
 
 use crate::ids::{AgentId, SessionId, UserId};
 use crate::model::{
-    Agent, AgentDefinition, AgentStatus, AgentVersion, AuditFilter, AuditRecord, Draft, Role, Session, TokenHash,
-    UserRecord,
+    Agent, AgentDefinition, AgentStatus, AgentVersion, AuditFilter, AuditRecord, Draft, Email, Handle, Role, Session,
+    Slug, TokenHash, UserRecord,
 };
 use crate::storage::{ConflictKind, PublishVersion, StorageError, StorageResult, Store};
 
@@ -49,13 +49,31 @@ pub(crate) fn expect_not_found<T: Debug>(result: StorageResult<T>, context: &str
     }
 }
 
+/// A parsed email (panicking on an invalid one).
+#[track_caller]
+pub(crate) fn email(raw: &str) -> Email {
+    raw.parse().unwrap_or_else(|e| panic!("test email {raw:?}: {e}"))
+}
+
+/// A parsed handle (panicking on an invalid one).
+#[track_caller]
+pub(crate) fn handle(raw: &str) -> Handle {
+    raw.parse().unwrap_or_else(|e| panic!("test handle {raw:?}: {e}"))
+}
+
+/// A parsed slug (panicking on an invalid one).
+#[track_caller]
+pub(crate) fn slug(raw: &str) -> Slug {
+    raw.parse().unwrap_or_else(|e| panic!("test slug {raw:?}: {e}"))
+}
+
 /// A user `handle` with email `handle@example.com` and external id `ext-handle`, created at `t0`.
 pub(crate) fn user_record(handle: &str) -> UserRecord {
     UserRecord {
         id: UserId::new(),
-        email: Some(format!("{handle}@example.com")),
+        email: Some(email(&format!("{handle}@example.com"))),
         email_verified: false,
-        handle: handle.to_string(),
+        handle: self::handle(handle),
         display_name: Some(format!("{handle} display")),
         bio: Some(format!("{handle} bio")),
         avatar_url: None,

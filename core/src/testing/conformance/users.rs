@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::support::*;
 use crate::ids::UserId;
 use crate::model::{
-    AgentStatus, AuditFilter, AuditRecord, OneTimeToken, OneTimeTokenKind, ProfilePatch, Review, Role, UserRecord,
+    AgentStatus, AuditFilter, AuditRecord, OneTimeToken, OneTimeTokenKind, ProfileChange, Review, Role, UserRecord,
     actions,
 };
 use crate::storage::{CatalogQuery, ConflictKind, ConsumeOutcome, EndSessions, StorageError, Store};
@@ -47,17 +47,17 @@ pub async fn user_create_conflicts(store: Arc<dyn Store>) {
     assert_not_audited(s, &record, "failed create_user (email)").await;
     assert_eq!(ok(s.get_user(same_email.id).await, "get_user"), None, "nothing written on an email conflict");
     assert_eq!(
-        ok(s.find_user_by_handle("alice2").await, "find_user_by_handle"),
+        ok(s.find_user_by_handle(&handle("alice2")).await, "find_user_by_handle"),
         None,
         "handle of the failed user must stay free"
     );
 
     let mut same_handle = user_record("alice");
-    same_handle.email = Some("other@example.com".into());
+    same_handle.email = Some(email("other@example.com"));
     same_handle.external_id = Some("ext-other".into());
     expect_conflict(s.create_user(&same_handle, &record).await, ConflictKind::Handle, "same handle");
     assert_eq!(
-        ok(s.find_user_by_email("other@example.com").await, "find_user_by_email"),
+        ok(s.find_user_by_email(&email("other@example.com")).await, "find_user_by_email"),
         None,
         "nothing written on a handle conflict"
     );
@@ -84,21 +84,41 @@ pub async fn user_find_by_email_handle_external_id(store: Arc<dyn Store>) {
     let s = &*store;
     let alice = add_user(s, "alice").await;
     let bob = add_user(s, "bob").await;
-    assert_eq!(ok(s.find_user_by_email("alice@example.com").await, "by email"), Some(alice.clone()));
-    assert_eq!(ok(s.find_user_by_email("bob@example.com").await, "by email"), Some(bob.clone()));
-    assert_eq!(ok(s.find_user_by_handle("bob").await, "by handle"), Some(bob.clone()));
+    assert_eq!(ok(s.find_user_by_email(&email("alice@example.com")).await, "by email"), Some(alice.clone()));
+    assert_eq!(ok(s.find_user_by_email(&email("bob@example.com")).await, "by email"), Some(bob.clone()));
+    assert_eq!(ok(s.find_user_by_handle(&handle("bob")).await, "by handle"), Some(bob.clone()));
     assert_eq!(ok(s.find_user_by_external_id("ext-alice").await, "by external id"), Some(alice));
-    assert_eq!(ok(s.find_user_by_email("nobody@example.com").await, "unknown email"), None);
-    assert_eq!(ok(s.find_user_by_handle("nobody").await, "unknown handle"), None);
+    assert_eq!(ok(s.find_user_by_email(&email("nobody@example.com")).await, "unknown email"), None);
+    assert_eq!(ok(s.find_user_by_handle(&handle("nobody")).await, "unknown handle"), None);
     assert_eq!(ok(s.find_user_by_external_id("ext-nobody").await, "unknown external id"), None);
+}
+
+/// An address differing only in case and padding names the same account:
+/// core folds it once ([`Email::key`](crate::model::Email::key)) and every
+/// backend compares that key exactly, for lookups and for uniqueness.
+pub async fn user_email_lookup_ignores_case(store: Arc<dyn Store>) {
+    let s = &*store;
+    let mut mixed = user_record("mixed");
+    mixed.email = Some(email("  Mixed.Case@Example.COM "));
+    ok(s.create_user(&mixed, &audit(actions::USER_REGISTERED)).await, "create_user");
+    assert_eq!(mixed.email.as_ref().map(|e| e.key()), Some("mixed.case@example.com"), "stored form is folded");
+    for spelling in ["mixed.case@example.com", "MIXED.CASE@EXAMPLE.COM", "Mixed.Case@example.Com"] {
+        let found = ok(s.find_user_by_email(&email(spelling)).await, "find_user_by_email");
+        assert_eq!(found.map(|u| u.id), Some(mixed.id), "{spelling} finds the account");
+    }
+    let mut twin = user_record("twin");
+    twin.email = Some(email("MIXED.case@EXAMPLE.com"));
+    let record = audit(actions::USER_REGISTERED);
+    expect_conflict(s.create_user(&twin, &record).await, ConflictKind::Email, "same address in other case");
+    assert_not_audited(s, &record, "failed create_user (email case)").await;
 }
 
 /// `update_profile` applies only the given fields, clears `Some(None)` ones, sets `updated_at`.
 pub async fn user_update_profile(store: Arc<dyn Store>) {
     let s = &*store;
     let alice = add_user(s, "alice").await;
-    let patch = ProfilePatch {
-        handle: Some("alicia".into()),
+    let patch = ProfileChange {
+        handle: Some(handle("alicia")),
         display_name: Some(Some("Alicia".into())),
         bio: Some(None),
         avatar_url: None,
@@ -106,7 +126,7 @@ pub async fn user_update_profile(store: Arc<dyn Store>) {
     let record = audit(actions::PROFILE_UPDATED);
     let updated = ok(s.update_profile(alice.id, &patch, at(60), &record).await, "update_profile");
     let expected = UserRecord {
-        handle: "alicia".into(),
+        handle: handle("alicia"),
         display_name: Some("Alicia".into()),
         bio: None,
         updated_at: at(60),
@@ -114,19 +134,19 @@ pub async fn user_update_profile(store: Arc<dyn Store>) {
     };
     assert_eq!(updated, expected, "update_profile result");
     assert_eq!(ok(s.get_user(alice.id).await, "get_user"), Some(expected.clone()), "update_profile persisted");
-    assert_eq!(ok(s.find_user_by_handle("alice").await, "old handle"), None, "the old handle is released");
-    assert_eq!(ok(s.find_user_by_handle("alicia").await, "new handle"), Some(expected.clone()));
+    assert_eq!(ok(s.find_user_by_handle(&handle("alice")).await, "old handle"), None, "the old handle is released");
+    assert_eq!(ok(s.find_user_by_handle(&handle("alicia")).await, "new handle"), Some(expected.clone()));
     assert_audited(s, &record, "update_profile").await;
 
     // The handle is free for someone else now.
     let mut newcomer = user_record("alice");
-    newcomer.email = Some("newcomer@example.com".into());
+    newcomer.email = Some(email("newcomer@example.com"));
     newcomer.external_id = None;
     ok(s.create_user(&newcomer, &audit(actions::USER_REGISTERED)).await, "the released handle is free");
 
     // An empty patch still stamps the change.
     let same = ok(
-        s.update_profile(alice.id, &ProfilePatch::default(), at(120), &audit(actions::PROFILE_UPDATED)).await,
+        s.update_profile(alice.id, &ProfileChange::default(), at(120), &audit(actions::PROFILE_UPDATED)).await,
         "empty patch",
     );
     assert_eq!(same, UserRecord { updated_at: at(120), ..expected }, "empty patch changes only updated_at");
@@ -138,18 +158,18 @@ pub async fn user_update_profile_conflicts(store: Arc<dyn Store>) {
     let alice = add_user(s, "alice").await;
     add_user(s, "bob").await;
     let patch =
-        ProfilePatch { handle: Some("bob".into()), display_name: Some(Some("Changed".into())), ..Default::default() };
+        ProfileChange { handle: Some(handle("bob")), display_name: Some(Some("Changed".into())), ..Default::default() };
     let record = audit(actions::PROFILE_UPDATED);
     expect_conflict(s.update_profile(alice.id, &patch, at(5), &record).await, ConflictKind::Handle, "taken handle");
     assert_eq!(ok(s.get_user(alice.id).await, "get_user"), Some(alice.clone()), "nothing changes on a conflict");
     assert_not_audited(s, &record, "failed update_profile").await;
 
-    let own = ProfilePatch { handle: Some("alice".into()), ..Default::default() };
+    let own = ProfileChange { handle: Some(handle("alice")), ..Default::default() };
     let same = ok(s.update_profile(alice.id, &own, at(6), &audit(actions::PROFILE_UPDATED)).await, "own handle");
     assert_eq!(same.handle, "alice", "keeping one's own handle is not a conflict");
 
     expect_not_found(
-        s.update_profile(UserId::new(), &ProfilePatch::default(), at(7), &audit(actions::PROFILE_UPDATED)).await,
+        s.update_profile(UserId::new(), &ProfileChange::default(), at(7), &audit(actions::PROFILE_UPDATED)).await,
         "update_profile of an unknown user",
     );
 }
@@ -264,7 +284,7 @@ pub async fn user_delete_cascades(store: Arc<dyn Store>) {
         id: crate::ids::ReviewId::new(),
         agent_id: alices.id,
         user_id: bob.id,
-        stars: 2,
+        stars: crate::model::Stars::new(2).expect("1..=5 stars"),
         title: None,
         body: None,
         version: None,
@@ -287,8 +307,8 @@ pub async fn user_delete_cascades(store: Arc<dyn Store>) {
     assert_audited(s, &r, "delete_user").await;
 
     assert_eq!(ok(s.get_user(bob.id).await, "get_user"), None, "the user row is gone");
-    assert_eq!(ok(s.find_user_by_email("bob@example.com").await, "by email"), None);
-    assert_eq!(ok(s.find_user_by_handle("bob").await, "by handle"), None);
+    assert_eq!(ok(s.find_user_by_email(&email("bob@example.com")).await, "by email"), None);
+    assert_eq!(ok(s.find_user_by_handle(&handle("bob")).await, "by handle"), None);
     assert_eq!(ok(s.find_user_by_external_id("ext-bob").await, "by external id"), None);
     assert_eq!(
         ok(s.get_session(session.id).await, "get_session").and_then(|x| x.revoked_at),
@@ -334,7 +354,7 @@ pub async fn user_one_time_token_replaces_earlier(store: Arc<dyn Store>) {
         hash: token_hash(label),
         kind,
         user_id: user,
-        email: Some("alice@example.com".into()),
+        email: Some(email("alice@example.com")),
         created_at: at(0),
         expires_at: at(3600),
     };
@@ -427,7 +447,7 @@ pub async fn user_verify_email_with_token(store: Arc<dyn Store>) {
         expires_at: at(3600),
     };
     // A token for another address (the email changed since) is unknown and changes nothing.
-    let stale = OneTimeToken { hash: token_hash("stale"), email: Some("old@example.com".into()), ..token.clone() };
+    let stale = OneTimeToken { hash: token_hash("stale"), email: Some(email("old@example.com")), ..token.clone() };
     ok(s.put_one_time_token(&stale, &audit(actions::EMAIL_VERIFICATION_SENT)).await, "put stale");
     let outcome = ok(s.verify_email_with_token(&stale.hash, at(10), &audit("t")).await, "stale email");
     assert_eq!(outcome, ConsumeOutcome::Unknown, "a token for another email is Unknown");
@@ -463,7 +483,7 @@ pub async fn concurrent_create_user_same_email(store: Arc<dyn Store>) {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             let mut user = user_record(&format!("racer{i}"));
-            user.email = Some("same@example.com".into());
+            user.email = Some(email("same@example.com"));
             user.external_id = None;
             store.create_user(&user, &audit(actions::USER_REGISTERED)).await.map(|()| user.id)
         }));
@@ -477,7 +497,7 @@ pub async fn concurrent_create_user_same_email(store: Arc<dyn Store>) {
         }
     }
     assert_eq!(winners.len(), 1, "exactly one concurrent create_user with the same email wins");
-    let found = ok(store.find_user_by_email("same@example.com").await, "find_user_by_email");
+    let found = ok(store.find_user_by_email(&email("same@example.com")).await, "find_user_by_email");
     assert_eq!(found.map(|u| u.id), Some(winners[0]), "the winner owns the email");
     let registered = AuditFilter { action: Some(actions::USER_REGISTERED.into()), ..Default::default() };
     let records = ok(store.list_audit(&registered, None, 100).await, "list_audit");
@@ -491,7 +511,7 @@ pub async fn concurrent_create_user_same_handle(store: Arc<dyn Store>) {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             let mut user = user_record("samehandle");
-            user.email = Some(format!("racer{i}@example.com"));
+            user.email = Some(email(&format!("racer{i}@example.com")));
             user.external_id = Some(format!("ext-racer{i}"));
             store.create_user(&user, &audit(actions::USER_REGISTERED)).await
         }));

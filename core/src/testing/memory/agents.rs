@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{MemoryStore, conflict};
 use crate::ids::{AgentId, UserId};
-use crate::model::{Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditRecord, Draft};
+use crate::model::{Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditRecord, Draft, Slug};
 use crate::storage::{AgentStore, ConflictKind, PublishVersion, StorageError, StorageResult};
 
 #[async_trait]
@@ -28,8 +28,8 @@ impl AgentStore for MemoryStore {
         Ok(self.lock().agents.get(&id).cloned())
     }
 
-    async fn find_agent(&self, owner: UserId, slug: &str) -> StorageResult<Option<Agent>> {
-        Ok(self.lock().agents.values().find(|a| a.owner_id == owner && a.slug == slug).cloned())
+    async fn find_agent(&self, owner: UserId, slug: &Slug) -> StorageResult<Option<Agent>> {
+        Ok(self.lock().agents.values().find(|a| a.owner_id == owner && a.slug == slug.as_str()).cloned())
     }
 
     async fn get_draft(&self, id: AgentId) -> StorageResult<Draft> {

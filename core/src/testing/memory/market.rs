@@ -114,9 +114,6 @@ impl InstallStore for MemoryStore {
 #[async_trait]
 impl RatingStore for MemoryStore {
     async fn upsert_rating(&self, review: &Review, audit: &AuditRecord) -> StorageResult<RatingOutcome> {
-        if !(1..=5).contains(&review.stars) {
-            return Err(StorageError::backend(format!("stars must be 1..=5, got {}", review.stars)));
-        }
         let mut st = self.lock();
         let key = (review.user_id, review.agent_id);
         let (created, stored) = match st.ratings.get(&key).copied() {

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::ids::{AgentId, AuditId, ReviewId, SessionId, UserId};
 use crate::model::{
     Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditRecord, CatalogEntry, Counter, DailyUsage,
-    Draft, Install, OneTimeToken, Review, Session, TokenHash, UserRecord,
+    Draft, Install, OneTimeToken, Review, Session, Stars, TokenHash, UserRecord,
 };
 use crate::storage::{CatalogQuery, ConflictKind, ReviewKey, ReviewSort, StorageError, StorageResult};
 use crate::text::index_terms;
@@ -41,7 +41,8 @@ mod users;
 ///
 /// Choices where the trait contracts leave room, which other backends should
 /// match (the model test compares them):
-/// - emails are compared case-insensitively, handles, slugs and external ids exactly;
+/// - emails (by [`Email::key`](crate::model::Email::key), already case-folded by core), handles,
+///   slugs and external ids are compared exactly;
 /// - user mutations (`update_profile`, `set_password_hash`, `set_role`,
 ///   `set_disabled`, token redemptions) set the user's `updated_at = now`;
 /// - "ending" sessions sets `revoked_at = now` on every session of the user whose
@@ -94,10 +95,6 @@ fn conflict(kind: ConflictKind) -> StorageError {
     StorageError::Conflict(kind)
 }
 
-fn same_email(a: &str, b: &str) -> bool {
-    a.to_lowercase() == b.to_lowercase()
-}
-
 impl State {
     fn write_audit(&mut self, record: &AuditRecord) {
         self.audit.insert(record.id, record.clone());
@@ -119,11 +116,11 @@ impl State {
         self.stats.entry(agent).or_default()
     }
 
-    fn add_rating(&mut self, agent: AgentId, stars: u8) {
+    fn add_rating(&mut self, agent: AgentId, stars: Stars) {
         self.stats_mut(agent).add_rating(stars);
     }
 
-    fn remove_rating(&mut self, agent: AgentId, stars: u8) {
+    fn remove_rating(&mut self, agent: AgentId, stars: Stars) {
         self.stats_mut(agent).remove_rating(stars);
     }
 
@@ -167,7 +164,7 @@ impl State {
         let owner = self.users.get(&agent.owner_id)?;
         Some(CatalogEntry {
             agent: agent.clone(),
-            owner_handle: owner.handle.clone(),
+            owner_handle: owner.handle.to_string(),
             definition: std::sync::Arc::new(version.definition.clone()),
             stats: self.stats.get(&id).copied().unwrap_or_default(),
         })

@@ -3,10 +3,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{MemoryStore, conflict, same_email};
+use super::{MemoryStore, conflict};
 use crate::ids::{AgentId, ReviewId, UserId};
 use crate::model::{
-    AgentStatus, AuditRecord, OneTimeToken, OneTimeTokenKind, ProfilePatch, Role, TokenHash, UserRecord,
+    AgentStatus, AuditRecord, Email, Handle, OneTimeToken, OneTimeTokenKind, ProfileChange, Role, TokenHash, UserRecord,
 };
 use crate::storage::{ConflictKind, ConsumeOutcome, EndSessions, StorageError, StorageResult, UserStore};
 
@@ -15,7 +15,7 @@ impl UserStore for MemoryStore {
     async fn create_user(&self, user: &UserRecord, audit: &AuditRecord) -> StorageResult<()> {
         let mut st = self.lock();
         if let Some(email) = &user.email
-            && st.users.values().any(|u| u.email.as_deref().is_some_and(|e| same_email(e, email)))
+            && st.users.values().any(|u| u.email.as_ref().is_some_and(|e| e.key() == email.key()))
         {
             return Err(conflict(ConflictKind::Email));
         }
@@ -39,12 +39,12 @@ impl UserStore for MemoryStore {
         Ok(self.lock().users.get(&id).cloned())
     }
 
-    async fn find_user_by_email(&self, email: &str) -> StorageResult<Option<UserRecord>> {
-        Ok(self.lock().users.values().find(|u| u.email.as_deref().is_some_and(|e| same_email(e, email))).cloned())
+    async fn find_user_by_email(&self, email: &Email) -> StorageResult<Option<UserRecord>> {
+        Ok(self.lock().users.values().find(|u| u.email.as_ref().is_some_and(|e| e.key() == email.key())).cloned())
     }
 
-    async fn find_user_by_handle(&self, handle: &str) -> StorageResult<Option<UserRecord>> {
-        Ok(self.lock().users.values().find(|u| u.handle == handle).cloned())
+    async fn find_user_by_handle(&self, handle: &Handle) -> StorageResult<Option<UserRecord>> {
+        Ok(self.lock().users.values().find(|u| &u.handle == handle).cloned())
     }
 
     async fn find_user_by_external_id(&self, external_id: &str) -> StorageResult<Option<UserRecord>> {
@@ -54,7 +54,7 @@ impl UserStore for MemoryStore {
     async fn update_profile(
         &self,
         id: UserId,
-        patch: &ProfilePatch,
+        patch: &ProfileChange,
         now: DateTime<Utc>,
         audit: &AuditRecord,
     ) -> StorageResult<UserRecord> {
