@@ -12,7 +12,9 @@ use super::{AuthService, ExternalIdentity, LoginRequest, RegisterRequest, Regist
 use crate::context::Inner;
 use crate::error::{Error, FieldError, Result};
 use crate::ids::UserId;
-use crate::model::{AuditRecord, ClientInfo, Principal, Profile, ProfilePatch, Role, TokenPair, UserRecord, actions};
+use crate::model::{
+    AuditRecord, ClientInfo, OneTimeTokenKind, Principal, Profile, ProfilePatch, Role, TokenPair, UserRecord, actions,
+};
 use crate::storage::{ConflictKind, EndSessions, StorageError};
 
 /// Attempts at finding a free derived handle before giving up.
@@ -135,7 +137,10 @@ impl AuthService {
     /// same amount of work. Repeated failures are throttled (`rate_limited`
     /// with `retry_after`); see the [module documentation](super#login-throttling).
     /// A password hash made with other parameters than the configured ones
-    /// is upgraded.
+    /// is upgraded. A successful login deletes the user's outstanding
+    /// password-reset links. When the user already has
+    /// [`Config::max_sessions_per_user`](crate::Config::max_sessions_per_user)
+    /// active sessions, the oldest ones end.
     pub async fn login(&self, request: LoginRequest, client: &ClientInfo) -> Result<TokenPair> {
         let inner = &self.inner;
         let email = normalize_email(&request.email);
@@ -176,6 +181,8 @@ impl AuthService {
             return Err(Error::InvalidCredentials);
         }
         throttle.record_success(now).await?;
+        // Whoever can sign in needs no outstanding reset link: it dies here.
+        inner.store.delete_one_time_tokens(user.id, OneTimeTokenKind::PasswordReset).await?;
 
         if let Some(hash) = &user.password_hash
             && inner.auth.hasher.needs_rehash(hash)
@@ -192,7 +199,7 @@ impl AuthService {
     /// current password is required (`invalid_credentials` otherwise; wrong
     /// guesses are throttled per session); the new one follows the password
     /// policy (errors on `new_password`). Every other session of the user
-    /// ends; the caller's stays.
+    /// ends; the caller's stays. Outstanding password-reset links die.
     pub async fn change_password(&self, principal: &Principal, current: &str, new: &str) -> Result<()> {
         let inner = &self.inner;
         let user = inner.active_user(principal).await?;
@@ -214,6 +221,7 @@ impl AuthService {
             .subject(user.id)
             .target(format!("user:{}", user.id));
         inner.store.set_password_hash(user.id, &new_hash, end, inner.now(), &audit).await?;
+        inner.store.delete_one_time_tokens(user.id, OneTimeTokenKind::PasswordReset).await?;
         Ok(())
     }
 

@@ -111,6 +111,12 @@ macro_rules! conformance_tests {
             audit::audit_append_and_filters,
             audit::audit_pagination,
             admin::admin_ping_flush_and_name,
+            hardening::session_capped_create_evicts_oldest,
+            hardening::session_capped_create_no_eviction_no_record,
+            hardening::session_list_page,
+            hardening::concurrent_session_capped_creates,
+            hardening::user_one_time_token_find_and_delete,
+            hardening::agent_versions_page,
         }
     };
 }

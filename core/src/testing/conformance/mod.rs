@@ -39,12 +39,17 @@
 //!   `rating_list_reviews`, `concurrent_rating_upserts`;
 //! - [`usage`] — `usage_day_buckets`, `usage_trending`, `concurrent_usage_events`;
 //! - [`audit`] — `audit_append_and_filters`, `audit_pagination`;
-//! - [`admin`] — `admin_ping_flush_and_name`.
+//! - [`admin`] — `admin_ping_flush_and_name`;
+//! - [`hardening`] — `session_capped_create_evicts_oldest`,
+//!   `session_capped_create_no_eviction_no_record`, `session_list_page`,
+//!   `concurrent_session_capped_creates`, `user_one_time_token_find_and_delete`,
+//!   `agent_versions_page`.
 
 pub mod admin;
 pub mod agents;
 pub mod audit;
 pub mod catalog;
+pub mod hardening;
 pub mod installs;
 pub mod ratings;
 pub mod sessions;
