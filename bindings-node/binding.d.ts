@@ -492,6 +492,10 @@ export interface ConfigOptions {
   accessTokenTtlSeconds?: number
   /** Session (refresh-token) lifetime (default 30 days). */
   sessionTtlSeconds?: number
+  /** A session not refreshed this long ends (default 7 days). */
+  sessionIdleTimeoutSeconds?: number
+  /** Most active sessions per user; a new sign-in past it ends the oldest (default 100). */
+  maxSessionsPerUser?: number
   /** Password-reset token lifetime (default 1800). */
   passwordResetTtlSeconds?: number
   /** Email-verification token lifetime (default 48 hours). */

@@ -44,6 +44,10 @@ pub struct ConfigOptions {
     pub access_token_ttl_seconds: Option<u32>,
     /// Session (refresh-token) lifetime (default 30 days).
     pub session_ttl_seconds: Option<u32>,
+    /// A session not refreshed this long ends (default 7 days).
+    pub session_idle_timeout_seconds: Option<u32>,
+    /// Most active sessions per user; a new sign-in past it ends the oldest (default 100).
+    pub max_sessions_per_user: Option<u32>,
     /// Password-reset token lifetime (default 1800).
     pub password_reset_ttl_seconds: Option<u32>,
     /// Email-verification token lifetime (default 48 hours).
@@ -193,6 +197,12 @@ pub(crate) fn build(jwt_secret: Option<String>, config: Option<ConfigOptions>) -
     }
     if let Some(v) = c.session_ttl_seconds {
         config.session_ttl = secs(v);
+    }
+    if let Some(v) = c.session_idle_timeout_seconds {
+        config.session_idle_timeout = secs(v);
+    }
+    if let Some(v) = c.max_sessions_per_user {
+        config.max_sessions_per_user = v;
     }
     if let Some(v) = c.password_reset_ttl_seconds {
         config.password_reset_ttl = secs(v);

@@ -182,6 +182,16 @@ impl Default for ThrottleConfig {
     }
 }
 
+/// Default [`Config::session_idle_timeout`]: 7 days.
+fn default_session_idle_timeout() -> Duration {
+    Duration::from_secs(7 * 24 * 3600)
+}
+
+/// Default [`Config::max_sessions_per_user`]: 100.
+fn default_max_sessions_per_user() -> u32 {
+    100
+}
+
 /// Everything configurable about an agentmart instance.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
@@ -191,6 +201,15 @@ pub struct Config {
     pub access_token_ttl: Duration,
     /// Absolute lifetime of a session and its refresh tokens (default 30 days).
     pub session_ttl: Duration,
+    /// Idle timeout of a session (default 7 days): a session not refreshed
+    /// for this long ends; its refresh is refused as `token_expired`. Each
+    /// refresh starts the window again; the absolute lifetime still applies.
+    #[serde(default = "default_session_idle_timeout")]
+    pub session_idle_timeout: Duration,
+    /// Most active sessions one user may have (default 100). A new sign-in
+    /// past it ends the user's oldest sessions first.
+    #[serde(default = "default_max_sessions_per_user")]
+    pub max_sessions_per_user: u32,
     /// Lifetime of password-reset tokens (default 30 minutes).
     pub password_reset_ttl: Duration,
     /// Lifetime of email-verification tokens (default 48 hours).
@@ -229,6 +248,8 @@ impl Config {
             },
             access_token_ttl: Duration::from_secs(15 * 60),
             session_ttl: Duration::from_secs(30 * 24 * 3600),
+            session_idle_timeout: default_session_idle_timeout(),
+            max_sessions_per_user: default_max_sessions_per_user(),
             password_reset_ttl: Duration::from_secs(30 * 60),
             email_verification_ttl: Duration::from_secs(48 * 3600),
             hashing: HashingParams::OWASP,
@@ -280,6 +301,16 @@ impl Config {
         }
         if self.session_ttl < self.access_token_ttl {
             errors.push(FieldError::new("session_ttl", "too_small", "must be at least the access-token lifetime"));
+        }
+        if self.session_idle_timeout < self.access_token_ttl {
+            errors.push(FieldError::new(
+                "session_idle_timeout",
+                "too_small",
+                "must be at least the access-token lifetime",
+            ));
+        }
+        if self.max_sessions_per_user == 0 {
+            errors.push(FieldError::new("max_sessions_per_user", "too_small", "must be at least 1"));
         }
         if self.hashing.m_cost < 8 * self.hashing.p_cost || self.hashing.t_cost == 0 || self.hashing.p_cost == 0 {
             errors.push(FieldError::new("hashing", "invalid", "argon2 parameters out of range"));

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::SledStore;
-use crate::codec::{dec_stats, id16, key};
+use crate::codec::{corrupt, dec_stats, id16, key};
 use crate::tx::catalog_rows::{
     CATALOG_TREES, catalog_insert_tx, catalog_remove_tx, get_agent_tx, set_status_tx, version_key,
 };
@@ -103,6 +103,35 @@ impl AgentStore for SledStore {
             .map(|r| r.map_err(sled_err).and_then(|b| crate::codec::dec(&b)))
             .collect::<StorageResult<_>>()?;
         out.sort_by(|a, b| b.version.cmp(&a.version));
+        Ok(out)
+    }
+
+    async fn list_versions_page(
+        &self,
+        id: AgentId,
+        before: Option<&semver::Version>,
+        limit: u32,
+    ) -> StorageResult<Vec<AgentVersion>> {
+        // Keys sort by the version's text, not by semver: order the versions
+        // parsed from the keys, then read only the page's rows.
+        let mut versions = Vec::new();
+        for k in self.tree(T::Versions).scan_prefix(id.to_bytes()).keys() {
+            let k = k.map_err(sled_err)?;
+            let text = k.get(16..).and_then(|b| std::str::from_utf8(b).ok()).ok_or_else(|| corrupt("version key"))?;
+            let version = semver::Version::parse(text).map_err(|_| corrupt("version key"))?;
+            if before.is_none_or(|b| version < *b) {
+                versions.push(version);
+            }
+        }
+        versions.sort_by(|a, b| b.cmp(a));
+        versions.truncate(usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1));
+        let mut out = Vec::with_capacity(versions.len());
+        for version in &versions {
+            match self.get_json(T::Versions, &version_key(id, version))? {
+                Some(row) => out.push(row),
+                None => return Err(corrupt("version row")),
+            }
+        }
         Ok(out)
     }
 

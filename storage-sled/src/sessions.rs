@@ -3,7 +3,8 @@
 use agentmart_core::ids::{SessionId, UserId};
 use agentmart_core::model::{AuditRecord, Role, Session, TokenHash};
 use agentmart_core::storage::{
-    ConflictKind, RedeemOutcome, RedeemRefresh, SessionAuth, SessionStore, StorageError, StorageResult,
+    ActiveAt, ConflictKind, RedeemOutcome, RedeemRefresh, SessionAuth, SessionCap, SessionStore, StorageError,
+    StorageResult,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -152,6 +153,76 @@ impl SessionStore for SledStore {
         });
         drop(guard);
         committed.await
+    }
+
+    async fn create_session_capped(
+        &self,
+        session: &Session,
+        refresh: &TokenHash,
+        audit: &AuditRecord,
+        cap: &SessionCap,
+    ) -> StorageResult<u64> {
+        // Under the user lock: no other session of this user is created
+        // between reading the index and committing.
+        let guard = self.user_lock(session.user_id);
+        let ids = user_session_ids(self.tree(T::UserSessions), session.user_id)?;
+        let keep = usize::try_from(cap.max_active.saturating_sub(1)).unwrap_or(usize::MAX);
+        let committed =
+            self.tx(&[T::Sessions, T::SessAuth, T::UserSessions, T::Refresh, T::Audit, T::AuditSubject], |v| {
+                if v.t(T::Sessions)?.get(session.id.to_bytes())?.is_some() {
+                    return Err(abort(StorageError::Conflict(ConflictKind::Other("session id already exists".into()))));
+                }
+                if v.t(T::Refresh)?.get(refresh.0)?.is_some() {
+                    return Err(abort(StorageError::Conflict(ConflictKind::Other(
+                        "refresh token hash already exists".into(),
+                    ))));
+                }
+                let mut active = Vec::new();
+                for id in &ids {
+                    if let Some(s) = tx_get_json::<Session>(v.t(T::Sessions)?, &id.to_bytes())?
+                        && cap.active.is_active(&s)
+                    {
+                        active.push((s.created_at, s.id));
+                    }
+                }
+                active.sort();
+                let evict = active.len().saturating_sub(keep);
+                for (_, id) in &active[..evict] {
+                    revoke_in_tx(v, *id, cap.active.now, false)?;
+                }
+                put_session(v, session)?;
+                v.t(T::Refresh)?.insert(&refresh.0, key(&[&session.id.to_bytes(), &[CURRENT]]))?;
+                v.audit(audit)?;
+                if evict > 0 {
+                    v.audit(&cap.evicted_audit)?;
+                }
+                Ok(evict as u64)
+            });
+        drop(guard);
+        committed.await
+    }
+
+    async fn list_sessions_page(
+        &self,
+        user: UserId,
+        active: ActiveAt,
+        after: Option<(DateTime<Utc>, SessionId)>,
+        limit: u32,
+    ) -> StorageResult<Vec<Session>> {
+        // The index holds only un-revoked sessions, at most the session cap
+        // of them plus those that expired without being revoked.
+        let mut out = Vec::new();
+        for id in user_session_ids(self.tree(T::UserSessions), user)? {
+            if let Some(s) = self.get_json::<Session>(T::Sessions, &id.to_bytes())?
+                && active.is_active(&s)
+                && after.is_none_or(|a| (s.created_at, s.id) < a)
+            {
+                out.push(s);
+            }
+        }
+        out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        out.truncate(usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1));
+        Ok(out)
     }
 }
 

@@ -394,4 +394,27 @@ impl UserStore for SledStore {
     async fn count_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64> {
         Ok(self.scan_keys(T::UserOtt, &key(&[&user.to_bytes(), &[kind_byte(kind)]]))?.len() as u64)
     }
+
+    async fn find_one_time_token(&self, hash: &TokenHash) -> StorageResult<Option<OneTimeToken>> {
+        self.get_json(T::Ott, &hash.0)
+    }
+
+    async fn delete_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64> {
+        let guard = self.user_lock(user);
+        let keys = self.scan_keys(T::UserOtt, &key(&[&user.to_bytes(), &[kind_byte(kind)]]))?;
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        let committed = self.tx(&[T::Ott, T::UserOtt], |v| {
+            for k in &keys {
+                if let Some(hash) = k.get(17..) {
+                    v.t(T::Ott)?.remove(hash)?;
+                }
+                v.t(T::UserOtt)?.remove(k)?;
+            }
+            Ok(keys.len() as u64)
+        });
+        drop(guard);
+        committed.await
+    }
 }

@@ -120,6 +120,12 @@ impl UserStore for SqlxStore {
     async fn count_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64> {
         run!(self, count_one_time_tokens(user, kind))
     }
+    async fn find_one_time_token(&self, hash: &TokenHash) -> StorageResult<Option<OneTimeToken>> {
+        run!(self, find_one_time_token(hash))
+    }
+    async fn delete_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64> {
+        run!(self, delete_one_time_tokens(user, kind))
+    }
 }
 
 #[async_trait]
@@ -159,6 +165,24 @@ impl SessionStore for SqlxStore {
         audit: &AuditRecord,
     ) -> StorageResult<u64> {
         run!(self, revoke_user_sessions(user, except, now, audit))
+    }
+    async fn create_session_capped(
+        &self,
+        session: &Session,
+        refresh: &TokenHash,
+        audit: &AuditRecord,
+        cap: &SessionCap,
+    ) -> StorageResult<u64> {
+        run!(self, create_session_capped(session, refresh, audit, cap))
+    }
+    async fn list_sessions_page(
+        &self,
+        user: UserId,
+        active: ActiveAt,
+        after: Option<(DateTime<Utc>, SessionId)>,
+        limit: u32,
+    ) -> StorageResult<Vec<Session>> {
+        run!(self, list_sessions_page(user, active, after, limit))
     }
 }
 
@@ -209,6 +233,14 @@ impl AgentStore for SqlxStore {
     }
     async fn get_version(&self, id: AgentId, version: &semver::Version) -> StorageResult<Option<AgentVersion>> {
         run!(self, get_version(id, version))
+    }
+    async fn list_versions_page(
+        &self,
+        id: AgentId,
+        before: Option<&semver::Version>,
+        limit: u32,
+    ) -> StorageResult<Vec<AgentVersion>> {
+        run!(self, list_versions_page(id, before, limit))
     }
     async fn set_agent_status(
         &self,

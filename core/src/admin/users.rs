@@ -7,7 +7,7 @@ use crate::auth::AdminUserUpdate;
 use crate::common::require_admin;
 use crate::error::{Error, Result};
 use crate::ids::UserId;
-use crate::model::{AuditFilter, AuditRecord, Page, PageRequest, Principal, Profile, Role, actions};
+use crate::model::{AuditFilter, AuditRecord, OneTimeTokenKind, Page, PageRequest, Principal, Profile, Role, actions};
 use crate::storage::StorageError;
 
 fn user_not_found(id: impl std::fmt::Display) -> impl FnOnce(StorageError) -> Error {
@@ -34,7 +34,7 @@ impl AdminService {
 
     /// Disables or enables a user and/or changes their role
     /// (`PATCH /v1/admin/users/{id}`). Disabling ends every session of the
-    /// user at once; a role change applies to their next request. An
+    /// user at once and deletes their outstanding password-reset links; a role change applies to their next request. An
     /// administrator cannot disable or demote themselves (`conflict`), so
     /// an instance is never left without the admin who made the change.
     /// Administrators only (`forbidden`); `not_found` for an unknown user.
@@ -62,6 +62,10 @@ impl AdminService {
             let audit = inner.audit(action, Some(principal)).subject(user).target(format!("user:{user}"));
             current =
                 inner.store.set_disabled(user, disabled, inner.now(), &audit).await.map_err(user_not_found(user))?;
+            if disabled {
+                // A disabled account's reset links must not bring it back.
+                inner.store.delete_one_time_tokens(user, OneTimeTokenKind::PasswordReset).await?;
+            }
         }
         Ok(current.profile())
     }
@@ -86,5 +90,27 @@ impl AdminService {
         let updated =
             inner.store.set_role(user.id, role, inner.now(), &audit).await.map_err(user_not_found(user.id))?;
         Ok(updated.profile())
+    }
+
+    /// Ends every session of a user (`DELETE /v1/admin/users/{id}/sessions`),
+    /// writing an audit record (actor: the administrator; subject: the
+    /// user). The caller's administrator role is re-read from
+    /// the store (`forbidden` when it is gone or the account is disabled);
+    /// `not_found` for an unknown user. Returns how many sessions ended.
+    pub async fn revoke_user_sessions(&self, principal: &Principal, user: UserId) -> Result<u64> {
+        require_admin(principal)?;
+        let inner = &self.inner;
+        let caller = inner.active_user(principal).await?;
+        if caller.role != Role::Admin {
+            return Err(Error::Forbidden("administrator role required".into()));
+        }
+        if inner.store.get_user(user).await?.is_none() {
+            return Err(Error::NotFound(format!("user `{user}`")));
+        }
+        let audit = inner
+            .audit(actions::SESSIONS_REVOKED_BY_ADMIN, Some(principal))
+            .subject(user)
+            .target(format!("user:{user}"));
+        Ok(inner.store.revoke_user_sessions(user, None, inner.now(), &audit).await?)
     }
 }

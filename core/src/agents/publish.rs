@@ -4,10 +4,20 @@ use super::{
     AgentCard, AgentsService, PublishRequest, VersionView, card, deleted_conflict, non_blank, not_found,
     parse_publish_version, validate_changelog, validate_definition,
 };
+use serde::Serialize;
+
+use crate::common::page_limit;
 use crate::error::{Error, Result};
 use crate::ids::AgentId;
-use crate::model::{AgentRef, AgentStatus, AgentVersion, Principal, actions};
+use crate::model::{AgentRef, AgentStatus, AgentVersion, Page, PageRequest, Principal, actions};
 use crate::storage::{ConflictKind, PublishVersion, StorageError};
+
+/// Everything a version-list cursor is bound to.
+#[derive(Serialize)]
+struct VersionsScope {
+    list: &'static str,
+    agent: AgentId,
+}
 
 impl AgentsService {
     /// Checks `version` may follow `latest`: `version_exists` when it was
@@ -120,6 +130,38 @@ impl AgentsService {
         let (owner, found, privileged) = self.readable(viewer, agent).await?;
         let versions = self.inner.store.list_versions(found.id).await?;
         Ok(versions.into_iter().map(|v| Self::version_view(&owner, &found, v, privileged)).collect())
+    }
+
+    /// One page of the published versions, newest (highest semver) first
+    /// (`GET …/versions?limit=&cursor=`), visible as in
+    /// [`AgentsService::versions`]. The cursor is the `next_cursor` of the
+    /// previous page; a tampered or foreign one is `malformed_request`;
+    /// `limit` defaults to 20, at most 100.
+    pub async fn versions_page(
+        &self,
+        viewer: Option<&Principal>,
+        agent: &AgentRef,
+        page: PageRequest,
+    ) -> Result<Page<VersionView>> {
+        let limit = page_limit(page.limit)?;
+        let (owner, found, privileged) = self.readable(viewer, agent).await?;
+        let scope = VersionsScope { list: "versions", agent: found.id };
+        let before: Option<String> = match &page.cursor {
+            Some(cursor) => Some(self.inner.cursors.decode(&scope, cursor)?),
+            None => None,
+        };
+        let before = before
+            .map(|v| semver::Version::parse(&v).map_err(|_| Error::MalformedRequest("invalid cursor".into())))
+            .transpose()?;
+        let mut versions = self.inner.store.list_versions_page(found.id, before.as_ref(), limit).await?;
+        let has_more = versions.len() > limit as usize;
+        versions.truncate(limit as usize);
+        let next_cursor = match (has_more, versions.last()) {
+            (true, Some(last)) => Some(self.inner.cursors.encode(&scope, &last.version.to_string())?),
+            _ => None,
+        };
+        let items = versions.into_iter().map(|v| Self::version_view(&owner, &found, v, privileged)).collect();
+        Ok(Page { items, next_cursor })
     }
 
     /// One published version (`GET …/versions/{version}`), visible as in

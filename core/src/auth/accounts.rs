@@ -13,8 +13,8 @@ use crate::context::Inner;
 use crate::error::{Error, FieldError, Result};
 use crate::ids::UserId;
 use crate::model::{
-    AuditRecord, ClientInfo, Email, Handle, Principal, Profile, ProfileChange, ProfilePatch, Role, TokenPair,
-    UserRecord, actions,
+    AuditRecord, ClientInfo, Email, Handle, OneTimeTokenKind, Principal, Profile, ProfileChange, ProfilePatch, Role,
+    TokenPair, UserRecord, actions,
 };
 use crate::storage::{ConflictKind, EndSessions, StorageError};
 
@@ -140,7 +140,10 @@ impl AuthService {
     /// same amount of work. Repeated failures are throttled (`rate_limited`
     /// with `retry_after`); see the [module documentation](super#login-throttling).
     /// A password hash made with other parameters than the configured ones
-    /// is upgraded.
+    /// is upgraded. A successful login deletes the user's outstanding
+    /// password-reset links. When the user already has
+    /// [`Config::max_sessions_per_user`](crate::Config::max_sessions_per_user)
+    /// active sessions, the oldest ones end.
     pub async fn login(&self, request: LoginRequest, client: &ClientInfo) -> Result<TokenPair> {
         let inner = &self.inner;
         let email = normalize_email(&request.email);
@@ -184,6 +187,8 @@ impl AuthService {
             return Err(Error::InvalidCredentials);
         }
         throttle.record_success(now).await?;
+        // Whoever can sign in needs no outstanding reset link: it dies here.
+        inner.store.delete_one_time_tokens(user.id, OneTimeTokenKind::PasswordReset).await?;
 
         if let Some(hash) = &user.password_hash
             && inner.auth.hasher.needs_rehash(hash)
@@ -200,7 +205,7 @@ impl AuthService {
     /// current password is required (`invalid_credentials` otherwise; wrong
     /// guesses are throttled per session); the new one follows the password
     /// policy (errors on `new_password`). Every other session of the user
-    /// ends; the caller's stays.
+    /// ends; the caller's stays. Outstanding password-reset links die.
     pub async fn change_password(&self, principal: &Principal, current: &str, new: &str) -> Result<()> {
         let inner = &self.inner;
         let user = inner.active_user(principal).await?;
@@ -222,6 +227,7 @@ impl AuthService {
             .subject(user.id)
             .target(format!("user:{}", user.id));
         inner.store.set_password_hash(user.id, &new_hash, end, inner.now(), &audit).await?;
+        inner.store.delete_one_time_tokens(user.id, OneTimeTokenKind::PasswordReset).await?;
         Ok(())
     }
 

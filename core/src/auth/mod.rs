@@ -15,6 +15,16 @@
 //!   [`authenticate`](AuthService::authenticate) turns an access token into a
 //!   [`Principal`](crate::Principal) and refuses tokens of ended sessions and disabled users at
 //!   once; the role comes from the store, so role changes apply immediately.
+//!   A session ends at its absolute lifetime
+//!   ([`Config::session_ttl`](crate::Config::session_ttl)) or when it has not
+//!   been refreshed for [`Config::session_idle_timeout`](crate::Config::session_idle_timeout)
+//!   (7 days); a user has at most
+//!   [`Config::max_sessions_per_user`](crate::Config::max_sessions_per_user)
+//!   active sessions (a new sign-in ends the oldest). Sessions are listed a
+//!   page at a time and ended one by one, all but the current one
+//!   ([`logout_others`](AuthService::logout_others)) or all; an administrator
+//!   can end all of a user's. Password-reset links die with a password
+//!   change, a reset, disabling and any successful login.
 //! - **Bring your own identity**: hosts with their own login get principals
 //!   for their users with [`principal_for_external`](AuthService::principal_for_external)
 //!   and [`principal_for_user`](AuthService::principal_for_user), no

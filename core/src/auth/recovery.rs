@@ -116,9 +116,11 @@ impl AuthService {
 
     /// Sets a new password with a reset token (`POST /v1/auth/password/reset`).
     /// The token works once (only the newest one issued works) and expires
-    /// (`token_expired`); an unknown, used or malformed token is
-    /// `token_invalid`. The new password follows the password policy (errors
-    /// on `new_password`). Every session of the user ends.
+    /// (`token_expired`); an unknown, used or malformed token, or one of a
+    /// disabled account, is `token_invalid`. The token is looked up before
+    /// any password hash is computed, so bad tokens cost no hashing. The new
+    /// password follows the password policy (errors on `new_password`).
+    /// Every session of the user ends, and every outstanding reset link dies.
     pub async fn reset_password(&self, token: &str, new_password: &str) -> Result<()> {
         let inner = &self.inner;
         let new_password = password::normalize(new_password);
@@ -128,10 +130,28 @@ impl AuthService {
             return Err(Error::Validation(errors));
         }
         let hash = tokens::parse(tokens::RESET_PREFIX, token)?;
+        let stored = match inner.store.find_one_time_token(&hash).await? {
+            Some(t) if t.kind == OneTimeTokenKind::PasswordReset => t,
+            _ => return Err(Error::TokenInvalid),
+        };
+        if inner.now() >= stored.expires_at {
+            inner.store.delete_one_time_tokens(stored.user_id, OneTimeTokenKind::PasswordReset).await?;
+            return Err(Error::TokenExpired);
+        }
+        match inner.store.get_user(stored.user_id).await? {
+            Some(user) if !user.disabled => {}
+            _ => {
+                inner.store.delete_one_time_tokens(stored.user_id, OneTimeTokenKind::PasswordReset).await?;
+                return Err(Error::TokenInvalid);
+            }
+        }
         let password_hash = inner.auth.hasher.hash(new_password).await?;
         let audit = inner.audit(actions::PASSWORD_RESET, None);
         match inner.store.reset_password_with_token(&hash, &password_hash, inner.now(), &audit).await? {
-            ConsumeOutcome::Applied(_) => Ok(()),
+            ConsumeOutcome::Applied(user) => {
+                inner.store.delete_one_time_tokens(user.id, OneTimeTokenKind::PasswordReset).await?;
+                Ok(())
+            }
             ConsumeOutcome::Expired => Err(Error::TokenExpired),
             ConsumeOutcome::Unknown => Err(Error::TokenInvalid),
         }

@@ -3,6 +3,7 @@
 //! caller's own audit trail.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use super::{AuthService, chrono_duration, tokens};
 use crate::common::page_limit;
@@ -13,7 +14,14 @@ use crate::model::{
     AuditFilter, AuditRecord, ClientInfo, Page, PageRequest, Principal, Role, Session, SessionInfo, TokenPair,
     UserRecord, actions,
 };
-use crate::storage::{RedeemOutcome, RedeemRefresh};
+use crate::storage::{ActiveAt, RedeemOutcome, RedeemRefresh, SessionCap};
+
+/// Everything a session-list cursor is bound to.
+#[derive(Serialize)]
+struct SessionsScope {
+    list: &'static str,
+    user: UserId,
+}
 
 impl Inner {
     /// A signed access token plus the given refresh token.
@@ -54,8 +62,61 @@ impl Inner {
             .actor(user.id)
             .subject(user.id)
             .target(format!("session:{}", session.id));
-        self.store.create_session(&session, &refresh.hash, &audit).await?;
+        let cap = SessionCap {
+            max_active: self.config.max_sessions_per_user,
+            active: self.active_at(now)?,
+            evicted_audit: self
+                .audit_from_client(actions::SESSIONS_EVICTED, client)
+                .actor(user.id)
+                .subject(user.id)
+                .target(format!("user:{}", user.id))
+                .details(serde_json::json!({ "max_sessions_per_user": self.config.max_sessions_per_user })),
+        };
+        self.store.create_session_capped(&session, &refresh.hash, &audit, &cap).await?;
         self.token_pair(user.id, session.id, user.role, refresh.secret, now)
+    }
+
+    /// Which sessions are active at `now`: not revoked, within their absolute
+    /// lifetime, and used (created or refreshed) within the idle timeout.
+    pub(crate) fn active_at(&self, now: DateTime<Utc>) -> Result<ActiveAt> {
+        let idle = chrono_duration(self.config.session_idle_timeout)?;
+        Ok(ActiveAt { now, idle_since: now.checked_sub_signed(idle).unwrap_or(DateTime::<Utc>::MIN_UTC) })
+    }
+
+    /// One page of the user's active sessions, newest first, `current` set
+    /// on the one `current` names.
+    pub(crate) async fn sessions_page(
+        &self,
+        user: UserId,
+        current: Option<SessionId>,
+        page: &PageRequest,
+    ) -> Result<Page<SessionInfo>> {
+        let limit = page_limit(page.limit)?;
+        let scope = SessionsScope { list: "sessions", user };
+        let after: Option<(DateTime<Utc>, SessionId)> = match &page.cursor {
+            Some(cursor) => Some(self.cursors.decode(&scope, cursor)?),
+            None => None,
+        };
+        let active = self.active_at(self.now())?;
+        let mut sessions = self.store.list_sessions_page(user, active, after, limit).await?;
+        let has_more = sessions.len() > limit as usize;
+        sessions.truncate(limit as usize);
+        let next_cursor = match (has_more, sessions.last()) {
+            (true, Some(last)) => Some(self.cursors.encode(&scope, &(last.created_at, last.id))?),
+            _ => None,
+        };
+        let items = sessions
+            .into_iter()
+            .map(|s| SessionInfo {
+                current: current == Some(s.id),
+                id: s.id,
+                created_at: s.created_at,
+                last_used_at: s.last_used_at,
+                user_agent: s.user_agent,
+                ip: s.ip,
+            })
+            .collect();
+        Ok(Page { items, next_cursor })
     }
 
     /// One page of audit records matching `filter`, newest first. The cursor
@@ -88,8 +149,10 @@ impl AuthService {
     /// fails with `token_reused` (someone else may hold a copy). A token of a
     /// logged-out or revoked session, an unknown or malformed token, or one
     /// of a user disabled since is `token_invalid`; one of a session past its
-    /// absolute lifetime is `token_expired`. When several calls present the
-    /// same token at once, exactly one succeeds.
+    /// absolute lifetime, or unused for longer than the idle timeout
+    /// ([`Config::session_idle_timeout`](crate::Config::session_idle_timeout);
+    /// each refresh starts it again), is `token_expired`. When several calls
+    /// present the same token at once, exactly one succeeds.
     pub async fn refresh(&self, refresh_token: &str, client: &ClientInfo) -> Result<TokenPair> {
         let inner = &self.inner;
         let presented = tokens::parse(tokens::REFRESH_PREFIX, refresh_token)?;
@@ -97,6 +160,9 @@ impl AuthService {
             return Err(Error::TokenInvalid);
         };
         let now = inner.now();
+        if session.revoked_at.is_none() && session.last_used_at <= inner.active_at(now)?.idle_since {
+            return Err(Error::TokenExpired);
+        }
         let replacement = tokens::issue(tokens::REFRESH_PREFIX)?;
         let target = format!("session:{}", session.id);
         let request = RedeemRefresh {
@@ -154,22 +220,41 @@ impl AuthService {
         Ok(())
     }
 
-    /// The caller's active sessions, newest first, the one in use marked
-    /// `current` (`GET /v1/auth/sessions`).
-    pub async fn sessions(&self, principal: &Principal) -> Result<Vec<SessionInfo>> {
+    /// Ends every session of the caller except the one in use
+    /// (`POST /v1/auth/logout-others`); a principal without a session (bring
+    /// your own identity) ends them all. Returns how many ended.
+    pub async fn logout_others(&self, principal: &Principal) -> Result<u64> {
         let inner = &self.inner;
-        let sessions = inner.store.list_active_sessions(principal.user_id, inner.now()).await?;
-        Ok(sessions
-            .into_iter()
-            .map(|s| SessionInfo {
-                current: principal.session_id == Some(s.id),
-                id: s.id,
-                created_at: s.created_at,
-                last_used_at: s.last_used_at,
-                user_agent: s.user_agent,
-                ip: s.ip,
-            })
-            .collect())
+        let audit = inner
+            .audit(actions::SESSIONS_REVOKED_OTHERS, Some(principal))
+            .subject(principal.user_id)
+            .target(format!("user:{}", principal.user_id));
+        Ok(inner.store.revoke_user_sessions(principal.user_id, principal.session_id, inner.now(), &audit).await?)
+    }
+
+    /// All of the caller's active sessions (within their lifetime and the
+    /// idle timeout), newest first, the one in use marked `current`. The
+    /// paginated form is [`AuthService::sessions_page`]; this one reads every
+    /// page (at most [`Config::max_sessions_per_user`](crate::Config::max_sessions_per_user) items).
+    pub async fn sessions(&self, principal: &Principal) -> Result<Vec<SessionInfo>> {
+        let mut out = Vec::new();
+        let mut page = PageRequest { limit: Some(crate::model::MAX_PAGE_SIZE), cursor: None };
+        loop {
+            let next = self.sessions_page(principal, page.clone()).await?;
+            out.extend(next.items);
+            match next.next_cursor {
+                Some(cursor) => page.cursor = Some(cursor),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// One page of the caller's active sessions, newest first, the one in
+    /// use marked `current` (`GET /v1/auth/sessions?limit=&cursor=`). The
+    /// cursor is the `next_cursor` of the previous page; a tampered or
+    /// foreign one is `malformed_request`; `limit` defaults to 20, at most 100.
+    pub async fn sessions_page(&self, principal: &Principal, page: PageRequest) -> Result<Page<SessionInfo>> {
+        self.inner.sessions_page(principal.user_id, principal.session_id, &page).await
     }
 
     /// Ends one of the caller's sessions (`DELETE /v1/auth/sessions/{id}`);

@@ -131,6 +131,12 @@ pub mod actions {
     pub const SESSION_REVOKED: &str = "session.revoked";
     /// Several sessions were ended at once.
     pub const SESSIONS_REVOKED: &str = "session.revoked_all";
+    /// Every session but the caller's was ended (`logout-others`).
+    pub const SESSIONS_REVOKED_OTHERS: &str = "session.revoked_others";
+    /// An administrator ended every session of a user.
+    pub const SESSIONS_REVOKED_BY_ADMIN: &str = "session.revoked_by_admin";
+    /// A new session pushed the user past the session cap: the oldest ended.
+    pub const SESSIONS_EVICTED: &str = "session.evicted";
     /// An agent draft was created.
     pub const AGENT_CREATED: &str = "agent.created";
     /// An agent draft was edited.

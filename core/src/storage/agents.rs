@@ -101,4 +101,15 @@ pub trait AgentStore: Send + Sync {
 
     /// The agent's counters (zeros for an agent with none yet).
     async fn get_stats(&self, id: AgentId) -> StorageResult<AgentStats>;
+
+    /// One page of the agent's published versions, newest (highest semver)
+    /// first, strictly below `before` (the previous page's last version) in
+    /// `semver::Version` order (as [`AgentStore::list_versions`]), at most `limit + 1` items so the caller can tell
+    /// whether more follow. Empty for unknown agents.
+    async fn list_versions_page(
+        &self,
+        id: AgentId,
+        before: Option<&semver::Version>,
+        limit: u32,
+    ) -> StorageResult<Vec<AgentVersion>>;
 }

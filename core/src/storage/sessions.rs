@@ -50,6 +50,36 @@ pub struct SessionAuth {
     pub expires_at: DateTime<Utc>,
 }
 
+/// When a session counts as active, for [`SessionStore::list_sessions_page`]
+/// and [`SessionStore::create_session_capped`]: not revoked, `now <
+/// expires_at` (absolute lifetime) and `last_used_at > idle_since` (a session
+/// unused since `idle_since` or earlier is idle: its refresh is refused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActiveAt {
+    /// Current time.
+    pub now: DateTime<Utc>,
+    /// Sessions last used at or before this instant are idle (`now` minus the idle timeout).
+    pub idle_since: DateTime<Utc>,
+}
+
+impl ActiveAt {
+    /// Whether `session` is active by this rule.
+    pub fn is_active(&self, session: &Session) -> bool {
+        session.is_active(self.now) && session.last_used_at > self.idle_since
+    }
+}
+
+/// The per-user session cap of [`SessionStore::create_session_capped`].
+#[derive(Debug, Clone)]
+pub struct SessionCap {
+    /// Most active sessions a user may have, the new one included (at least 1).
+    pub max_active: u32,
+    /// Which sessions count as active.
+    pub active: ActiveAt,
+    /// Written once when at least one older session was ended to make room.
+    pub evicted_audit: AuditRecord,
+}
+
 /// Sessions and refresh tokens. Refresh tokens are stored only as hashes.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
@@ -103,4 +133,33 @@ pub trait SessionStore: Send + Sync {
         now: DateTime<Utc>,
         audit: &AuditRecord,
     ) -> StorageResult<u64>;
+
+    /// Inserts a session with its first refresh-token hash, writing `audit`,
+    /// and keeps the user within `cap`, in one transaction: when the user
+    /// already has `cap.max_active` or more sessions active by `cap.active`,
+    /// the oldest of them (by `created_at`, then id, ascending) are revoked
+    /// (`revoked_at = cap.active.now`) until `cap.max_active - 1` remain, and
+    /// `cap.evicted_audit` is written once. Returns how many were revoked.
+    /// Concurrent calls for one user are serialized: the user never ends up
+    /// with more than `cap.max_active` active sessions. Conflicts as
+    /// [`SessionStore::create_session`]; nothing is written on failure.
+    async fn create_session_capped(
+        &self,
+        session: &Session,
+        refresh: &TokenHash,
+        audit: &AuditRecord,
+        cap: &SessionCap,
+    ) -> StorageResult<u64>;
+
+    /// One page of the user's sessions active by `active`, newest first
+    /// (`created_at` descending, then id descending), strictly after `after` =
+    /// `(created_at, id)` of the previous page's last item, at most `limit + 1`
+    /// items so the caller can tell whether more follow.
+    async fn list_sessions_page(
+        &self,
+        user: UserId,
+        active: ActiveAt,
+        after: Option<(DateTime<Utc>, SessionId)>,
+        limit: u32,
+    ) -> StorageResult<Vec<Session>>;
 }

@@ -134,4 +134,14 @@ pub trait UserStore: Send + Sync {
 
     /// Number of one-time tokens of this kind currently stored for the user (for tests and operators).
     async fn count_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64>;
+
+    /// The one-time token with this hash, if stored (expired ones included),
+    /// without changing anything. Lets a caller refuse a bad token before
+    /// spending a password hash on it.
+    async fn find_one_time_token(&self, hash: &TokenHash) -> StorageResult<Option<OneTimeToken>>;
+
+    /// Deletes every one-time token of this kind of the user (a password
+    /// change, reset, disable or login makes outstanding reset links
+    /// useless). Returns how many were deleted; 0 for an unknown user.
+    async fn delete_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64>;
 }

@@ -13,9 +13,10 @@ use crate::model::{
     Slug, TokenHash, UsageEvent, UserRecord,
 };
 use crate::storage::{
-    AgentStore, AuditStore, CatalogPage, CatalogQuery, CatalogStore, ConsumeOutcome, EndSessions, InstallOutcome,
-    InstallStore, PublishVersion, RatingOutcome, RatingStore, RedeemOutcome, RedeemRefresh, ReviewKey, ReviewSort,
-    SessionAuth, SessionStore, StorageError, StorageResult, Store, StoreAdmin, ThrottleStore, UsageStore, UserStore,
+    ActiveAt, AgentStore, AuditStore, CatalogPage, CatalogQuery, CatalogStore, ConsumeOutcome, EndSessions,
+    InstallOutcome, InstallStore, PublishVersion, RatingOutcome, RatingStore, RedeemOutcome, RedeemRefresh, ReviewKey,
+    ReviewSort, SessionAuth, SessionCap, SessionStore, StorageError, StorageResult, Store, StoreAdmin, ThrottleStore,
+    UsageStore, UserStore,
 };
 
 /// The error a [`FaultyStore`] answers with instead of calling the wrapped store.
@@ -123,11 +124,14 @@ impl FaultyStore {
         "count_one_time_tokens",
         "create_agent",
         "create_session",
+        "create_session_capped",
         "create_user",
+        "delete_one_time_tokens",
         "delete_rating",
         "delete_review",
         "delete_user",
         "find_agent",
+        "find_one_time_token",
         "find_session_by_refresh",
         "find_user_by_email",
         "find_user_by_external_id",
@@ -151,8 +155,10 @@ impl FaultyStore {
         "list_catalog",
         "list_owner_agents",
         "list_reviews",
+        "list_sessions_page",
         "list_user_installs",
         "list_versions",
+        "list_versions_page",
         "ping",
         "publish_version",
         "put_one_time_token",
@@ -296,6 +302,15 @@ impl AgentStore for FaultyStore {
     async fn list_versions(&self, id: AgentId) -> StorageResult<Vec<AgentVersion>> {
         self.enter("list_versions").await?;
         self.inner.list_versions(id).await
+    }
+    async fn list_versions_page(
+        &self,
+        id: AgentId,
+        before: Option<&semver::Version>,
+        limit: u32,
+    ) -> StorageResult<Vec<AgentVersion>> {
+        self.enter("list_versions_page").await?;
+        self.inner.list_versions_page(id, before, limit).await
     }
     async fn get_version(&self, id: AgentId, version: &semver::Version) -> StorageResult<Option<AgentVersion>> {
         self.enter("get_version").await?;
@@ -458,6 +473,26 @@ impl SessionStore for FaultyStore {
         self.enter("list_active_sessions").await?;
         self.inner.list_active_sessions(user, now).await
     }
+    async fn create_session_capped(
+        &self,
+        session: &Session,
+        refresh: &TokenHash,
+        audit: &AuditRecord,
+        cap: &SessionCap,
+    ) -> StorageResult<u64> {
+        self.enter("create_session_capped").await?;
+        self.inner.create_session_capped(session, refresh, audit, cap).await
+    }
+    async fn list_sessions_page(
+        &self,
+        user: UserId,
+        active: ActiveAt,
+        after: Option<(DateTime<Utc>, SessionId)>,
+        limit: u32,
+    ) -> StorageResult<Vec<Session>> {
+        self.enter("list_sessions_page").await?;
+        self.inner.list_sessions_page(user, active, after, limit).await
+    }
     async fn revoke_session(
         &self,
         user: UserId,
@@ -605,5 +640,13 @@ impl UserStore for FaultyStore {
     async fn count_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64> {
         self.enter("count_one_time_tokens").await?;
         self.inner.count_one_time_tokens(user, kind).await
+    }
+    async fn find_one_time_token(&self, hash: &TokenHash) -> StorageResult<Option<OneTimeToken>> {
+        self.enter("find_one_time_token").await?;
+        self.inner.find_one_time_token(hash).await
+    }
+    async fn delete_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64> {
+        self.enter("delete_one_time_tokens").await?;
+        self.inner.delete_one_time_tokens(user, kind).await
     }
 }

@@ -30,7 +30,7 @@ pub use memory::MemoryStore;
 /// [`testing::conformance`](crate::testing::conformance), each named after its
 /// case (e.g. `storage_conformance::concurrent_redeem_refresh_token`), plus the
 /// `#[test] model_matches_memory_store` running [`testing::model`](crate::testing::model):
-/// 72 cases and the model test, 73 tests per backend (the storage cases and
+/// 79 cases and the model test, 80 tests per backend (the storage cases and
 /// the service-level cases of [`conformance::services`](crate::testing::conformance::services)).
 ///
 /// The calling crate needs, as dev-dependencies, `agentmart-core` with the
@@ -126,6 +126,12 @@ macro_rules! conformance_tests {
             services::service_registrations_keep_emails_handles_and_slugs_unique,
             services::service_state_changes_have_exactly_one_audit_record,
             services::service_usage_totals_equal_the_events_sent,
+            hardening::session_capped_create_evicts_oldest,
+            hardening::session_capped_create_no_eviction_no_record,
+            hardening::session_list_page,
+            hardening::concurrent_session_capped_creates,
+            hardening::user_one_time_token_find_and_delete,
+            hardening::agent_versions_page,
         }
     };
 }

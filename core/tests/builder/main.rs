@@ -119,5 +119,6 @@ mod concurrency;
 mod drafts;
 mod preview;
 mod props;
+mod version_pages;
 mod versions;
 mod visibility;

@@ -75,3 +75,13 @@ pub(crate) async fn update_user(
 ) -> ApiResult<Json<Profile>> {
     Ok(Json(state.mart.admin().update_user(&principal, id, update).await?))
 }
+
+/// `DELETE /v1/admin/users/{id}/sessions` → 204; ends every session of the user.
+pub(crate) async fn revoke_user_sessions(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    ApiPath(id): ApiPath<UserId>,
+) -> ApiResult<StatusCode> {
+    state.mart.admin().revoke_user_sessions(&principal, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

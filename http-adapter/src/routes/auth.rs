@@ -7,7 +7,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use super::whole;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth, Client};
 use crate::problem::ApiResult;
 use crate::state::AppState;
@@ -64,12 +63,19 @@ pub(crate) async fn logout_all(State(state): State<AppState>, Auth(principal): A
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /v1/auth/sessions` → `{items, next_cursor: null}`.
+/// `POST /v1/auth/logout-others` → 204; ends every session of the user but this one.
+pub(crate) async fn logout_others(State(state): State<AppState>, Auth(principal): Auth) -> ApiResult<StatusCode> {
+    state.mart.auth().logout_others(&principal).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1/auth/sessions?limit=&cursor=` → one page of the active sessions, newest first.
 pub(crate) async fn sessions(
     State(state): State<AppState>,
     Auth(principal): Auth,
+    ApiQuery(page): ApiQuery<PageRequest>,
 ) -> ApiResult<Json<Page<SessionInfo>>> {
-    Ok(Json(whole(state.mart.auth().sessions(&principal).await?)))
+    Ok(Json(state.mart.auth().sessions_page(&principal, page).await?))
 }
 
 /// `DELETE /v1/auth/sessions/{id}` → 204.

@@ -1,10 +1,10 @@
 //! The builder: the caller's own agents.
 
-use agentmart_core::Page;
 use agentmart_core::agents::{
     AgentCard, AgentDraftView, CreateAgent, DraftPatch, MyAgent, Preview, PreviewRequest, PublishRequest, StatusChange,
     VersionView,
 };
+use agentmart_core::{Page, PageRequest};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -69,13 +69,14 @@ pub(crate) async fn publish(
     Ok((StatusCode::CREATED, Json(state.mart.agents().publish(&principal, &agent_ref(path), request).await?)))
 }
 
-/// `GET /v1/agents/{owner}/{slug}/versions` → `{items, next_cursor: null}`, newest first.
+/// `GET /v1/agents/{owner}/{slug}/versions?limit=&cursor=` → one page, newest first.
 pub(crate) async fn versions(
     State(state): State<AppState>,
     MaybeAuth(viewer): MaybeAuth,
     ApiPath(path): AgentPath,
+    ApiQuery(page): ApiQuery<PageRequest>,
 ) -> ApiResult<Json<Page<VersionView>>> {
-    Ok(Json(whole(state.mart.agents().versions(viewer.as_ref(), &agent_ref(path)).await?)))
+    Ok(Json(state.mart.agents().versions_page(viewer.as_ref(), &agent_ref(path), page).await?))
 }
 
 /// `GET /v1/agents/{owner}/{slug}/versions/{version}` → one version.

@@ -28,6 +28,7 @@ pub(crate) fn v1(state: AppState) -> Router<AppState> {
         .route("/v1/auth/refresh", post(auth::refresh))
         .route("/v1/auth/logout", post(auth::logout))
         .route("/v1/auth/logout-all", post(auth::logout_all))
+        .route("/v1/auth/logout-others", post(auth::logout_others))
         .route("/v1/auth/sessions", get(auth::sessions))
         .route("/v1/auth/sessions/{id}", delete(auth::revoke_session))
         .route("/v1/auth/password/forgot", post(auth::forgot_password))
@@ -65,4 +66,5 @@ pub(crate) fn v1(state: AppState) -> Router<AppState> {
         .route("/v1/admin/agents/{owner}/{slug}", patch(admin::moderate_agent))
         .route("/v1/admin/reviews/{id}", delete(admin::delete_review))
         .route("/v1/admin/users/{id}", patch(admin::update_user))
+        .route("/v1/admin/users/{id}/sessions", delete(admin::revoke_user_sessions))
 }

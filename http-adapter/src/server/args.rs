@@ -43,6 +43,8 @@ pub(crate) enum LogFormat {
 }
 
 /// The commands.
+// Parsed once at startup: boxing `ServeArgs` would only add noise at every use.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run the HTTP server until SIGTERM or Ctrl-C (in-flight requests drain; a second signal exits at once).
@@ -154,6 +156,17 @@ pub(crate) struct ServeArgs {
     /// exits at once. Default 30 (`[http] shutdown_timeout_secs` in the file).
     #[arg(long, env = "AGENTMART_SHUTDOWN_TIMEOUT", value_name = "SECS")]
     pub(crate) shutdown_timeout: Option<u64>,
+
+    /// A session not refreshed for this long ends (its refresh answers
+    /// `token_expired`). Default 604800 = 7 days (`[auth]
+    /// session_idle_timeout_secs` in the file).
+    #[arg(long, env = "AGENTMART_SESSION_IDLE_TIMEOUT", value_name = "SECS")]
+    pub(crate) session_idle_timeout: Option<u64>,
+
+    /// Most active sessions per user; a new sign-in past it ends the oldest.
+    /// Default 100 (`[auth] max_sessions_per_user` in the file).
+    #[arg(long, env = "AGENTMART_MAX_SESSIONS_PER_USER", value_name = "N")]
+    pub(crate) max_sessions_per_user: Option<u32>,
 }
 
 /// Asymmetric signing algorithms for key files.

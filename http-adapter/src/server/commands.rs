@@ -70,6 +70,12 @@ pub(crate) fn core_config(args: &ServeArgs, file: &FileConfig, key: agentmart_co
     if let Some(secs) = auth.session_ttl_secs {
         config.session_ttl = Duration::from_secs(secs);
     }
+    if let Some(secs) = args.session_idle_timeout.or(auth.session_idle_timeout_secs) {
+        config.session_idle_timeout = Duration::from_secs(secs);
+    }
+    if let Some(max) = args.max_sessions_per_user.or(auth.max_sessions_per_user) {
+        config.max_sessions_per_user = max;
+    }
     if let Some(enabled) = auth.login_throttling {
         config.throttle.enabled = enabled;
     }
@@ -274,5 +280,26 @@ mod tests {
         assert!(!http_options(&serve_args(&[]), &off_in_file).unwrap().console);
         assert!(http_options(&serve_args(&["--console", "true"]), &off_in_file).unwrap().console);
         assert!(!http_options(&serve_args(&["--console", "true", "--no-console"]), &off_in_file).unwrap().console);
+    }
+
+    #[test]
+    fn the_session_idle_timeout_and_cap_follow_the_flag_then_the_file() {
+        let key = || agentmart_core::JwtKey::hs256(vec![1; 32]);
+        let in_file = FileConfig {
+            auth: super::super::config_file::AuthSection {
+                session_idle_timeout_secs: Some(3600),
+                max_sessions_per_user: Some(5),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let defaults = core_config(&serve_args(&[]), &FileConfig::default(), key());
+        assert_eq!(defaults.session_idle_timeout, Duration::from_secs(7 * 24 * 3600));
+        assert_eq!(defaults.max_sessions_per_user, 100);
+        let from_file = core_config(&serve_args(&[]), &in_file, key());
+        assert_eq!((from_file.session_idle_timeout, from_file.max_sessions_per_user), (Duration::from_secs(3600), 5));
+        let args = serve_args(&["--session-idle-timeout", "7200", "--max-sessions-per-user", "9"]);
+        let from_flags = core_config(&args, &in_file, key());
+        assert_eq!((from_flags.session_idle_timeout, from_flags.max_sessions_per_user), (Duration::from_secs(7200), 9));
     }
 }

@@ -20,6 +20,8 @@
 //! [auth]
 //! access_token_ttl_secs = 900
 //! session_ttl_secs = 2592000
+//! session_idle_timeout_secs = 604800 # a session not refreshed this long ends
+//! max_sessions_per_user = 100       # a new sign-in past it ends the oldest
 //! login_throttling = true
 //! issuer = "agentmart"
 //! audience = "agentmart"
@@ -70,6 +72,8 @@ pub(crate) struct HttpSection {
 pub(crate) struct AuthSection {
     pub(crate) access_token_ttl_secs: Option<u64>,
     pub(crate) session_ttl_secs: Option<u64>,
+    pub(crate) session_idle_timeout_secs: Option<u64>,
+    pub(crate) max_sessions_per_user: Option<u32>,
     pub(crate) login_throttling: Option<bool>,
     pub(crate) issuer: Option<String>,
     pub(crate) audience: Option<String>,
@@ -105,6 +109,8 @@ mod tests {
         assert_eq!(config.auth.access_token_ttl_secs, Some(900));
         assert_eq!(config.http.trusted_proxies, ["10.0.0.0/8"]);
         assert_eq!(config.http.shutdown_timeout_secs, Some(30));
+        assert_eq!(config.auth.session_idle_timeout_secs, Some(604_800));
+        assert_eq!(config.auth.max_sessions_per_user, Some(100));
     }
 
     #[test]

@@ -14,3 +14,4 @@ mod hardening;
 mod market;
 mod mounting;
 mod openapi;
+mod sessions_security;

@@ -148,7 +148,7 @@ async fn the_document_and_the_reference_page_are_served() {
     let doc = app.get("/openapi.json", None).await;
     assert_eq!(doc.ok(200)["openapi"], "3.1.0");
     let operations: usize = doc.body["paths"].as_object().unwrap().values().map(|p| p.as_object().unwrap().len()).sum();
-    assert_eq!(operations, 44, "every route of API.md and the operations routes");
+    assert_eq!(operations, 46, "every route of API.md and the operations routes");
     let page = app.get("/docs", None).await;
     let html = page.ok(200).as_str().unwrap();
     assert!(page.header("content-type").unwrap().starts_with("text/html"));
@@ -208,6 +208,7 @@ async fn a_walkthrough_conforms_to_the_document() {
     c.check("get", "/v1/me", &app.get("/v1/me", None).await);
     c.check("patch", "/v1/me", &app.call(Method::PATCH, "/v1/me", owner, Some(json!({ "bio": "hi" }))).await);
     c.check("get", "/v1/auth/sessions", &app.get("/v1/auth/sessions", owner).await);
+    c.check("get", "/v1/auth/sessions", &app.get("/v1/auth/sessions?limit=0", owner).await);
     c.check("get", "/v1/me/audit", &app.get("/v1/me/audit", owner).await);
     let forgot = app.post("/v1/auth/password/forgot", None, json!({ "email": "owner@example.com" })).await;
     c.check("post", "/v1/auth/password/forgot", &forgot);
@@ -233,6 +234,8 @@ async fn a_walkthrough_conforms_to_the_document() {
     let again = app.post(&format!("{base}/versions"), owner, json!({ "version": "1.0.0" })).await;
     c.check("post", &format!("{t}/versions"), &again);
     c.check("get", &format!("{t}/versions"), &app.get(&format!("{base}/versions"), None).await);
+    c.check("get", &format!("{t}/versions"), &app.get(&format!("{base}/versions?limit=1"), None).await);
+    c.check("get", &format!("{t}/versions"), &app.get(&format!("{base}/versions?limit=500"), None).await);
     c.check("get", &format!("{t}/versions/{{version}}"), &app.get(&format!("{base}/versions/1.0.0"), owner).await);
     c.check("get", &format!("{t}/card"), &app.get(&format!("{base}/card"), None).await);
     c.check("get", "/v1/me/agents", &app.get("/v1/me/agents", owner).await);
@@ -272,6 +275,9 @@ async fn a_walkthrough_conforms_to_the_document() {
     let user = format!("/v1/admin/users/{}", fan.id);
     let updated = app.call(Method::PATCH, &user, admin_token, Some(json!({ "role": "user" }))).await;
     c.check("patch", "/v1/admin/users/{id}", &updated);
+    let sessions = format!("/v1/admin/users/{}/sessions", fan.id);
+    let ended = app.call(Method::DELETE, &sessions, fan_token, None).await;
+    c.check("delete", "/v1/admin/users/{id}/sessions", &ended);
 
     // Endings.
     c.check("patch", t, &app.call(Method::PATCH, &base, owner, Some(json!({ "status": "deprecated" }))).await);
@@ -284,6 +290,7 @@ async fn a_walkthrough_conforms_to_the_document() {
     c.check("delete", t, &app.call(Method::DELETE, &base, owner, None).await);
     let change = json!({ "current_password": crate::helpers::PASSWORD, "new_password": "a different passphrase" });
     c.check("post", "/v1/auth/password/change", &app.post("/v1/auth/password/change", owner, change).await);
+    c.check("post", "/v1/auth/logout-others", &app.call(Method::POST, "/v1/auth/logout-others", owner, None).await);
     c.check("post", "/v1/auth/logout", &app.call(Method::POST, "/v1/auth/logout", owner, None).await);
     c.check("post", "/v1/auth/logout-all", &app.call(Method::POST, "/v1/auth/logout-all", fan_token, None).await);
     assert!(c.checked >= 50, "{} answers checked", c.checked);

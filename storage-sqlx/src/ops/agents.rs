@@ -263,6 +263,35 @@ pub(crate) async fn list_versions(pool: &Pool, id: AgentId) -> R<Vec<AgentVersio
     Ok(out)
 }
 
+/// SQL cannot order semver: the version strings are sorted here, and only
+/// the page's rows are read in full.
+pub(crate) async fn list_versions_page(
+    pool: &Pool,
+    id: AgentId,
+    before: Option<&semver::Version>,
+    limit: u32,
+) -> R<Vec<AgentVersion>> {
+    let rows = sqlx::query("SELECT version FROM agent_versions WHERE agent_id = $1").bind(id.0).fetch_all(pool).await?;
+    let mut versions = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let text: String = row.try_get("version")?;
+        let version = semver::Version::parse(&text).map_err(|_| corrupt(format!("version `{text}`")))?;
+        if before.is_none_or(|b| version < *b) {
+            versions.push(version);
+        }
+    }
+    versions.sort_by(|a, b| b.cmp(a));
+    versions.truncate(usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1));
+    let mut out = Vec::with_capacity(versions.len());
+    for version in &versions {
+        match get_version(pool, id, version).await? {
+            Some(row) => out.push(row),
+            None => return Err(corrupt(format!("version `{version}` vanished"))),
+        }
+    }
+    Ok(out)
+}
+
 pub(crate) async fn get_version(pool: &Pool, id: AgentId, version: &semver::Version) -> R<Option<AgentVersion>> {
     let row = sqlx::query(
         "SELECT agent_id, version, definition, changelog, published_at, published_by FROM agent_versions \

@@ -4,7 +4,7 @@ use agentmart_core::ids::{SessionId, UserId};
 use agentmart_core::model::*;
 use agentmart_core::storage::*;
 use chrono::{DateTime, Utc};
-use sqlx::Row as _;
+use sqlx::{QueryBuilder, Row as _};
 use uuid::Uuid;
 
 use super::shared::*;
@@ -229,4 +229,85 @@ pub(crate) async fn revoke_user_sessions(
     insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(done)
+}
+
+/// PostgreSQL: the user's row is locked (`FOR UPDATE`) first, so concurrent
+/// sign-ins of one user are serialized and the cap holds; SQLite's
+/// `BEGIN IMMEDIATE` serializes every writer.
+pub(crate) async fn create_session_capped(
+    pool: &Pool,
+    session: &Session,
+    refresh: &TokenHash,
+    audit: &AuditRecord,
+    cap: &SessionCap,
+) -> R<u64> {
+    let mut tx = begin(pool).await?;
+    sqlx::query(sql(format!("SELECT id FROM users WHERE id = $1{FOR_UPDATE}")))
+        .bind(session.user_id.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let rows = sqlx::query(
+        "SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_used_at > $3 \
+         ORDER BY created_at, id",
+    )
+    .bind(session.user_id.0)
+    .bind(ts(cap.active.now)?)
+    .bind(ts(cap.active.idle_since)?)
+    .fetch_all(&mut *tx)
+    .await?;
+    let keep = usize::try_from(cap.max_active.saturating_sub(1)).unwrap_or(usize::MAX);
+    let evict = rows.len().saturating_sub(keep);
+    for row in &rows[..evict] {
+        let id: Uuid = row.try_get("id")?;
+        sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(ts(cap.active.now)?)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, user_agent, ip, revoked_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(session.id.0)
+    .bind(session.user_id.0)
+    .bind(ts(session.created_at)?)
+    .bind(ts(session.last_used_at)?)
+    .bind(ts(session.expires_at)?)
+    .bind(&session.user_agent)
+    .bind(&session.ip)
+    .bind(ts_opt(session.revoked_at)?)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO refresh_tokens (hash, session_id, current) VALUES ($1, $2, $3)")
+        .bind(&refresh.0[..])
+        .bind(session.id.0)
+        .bind(true)
+        .execute(&mut *tx)
+        .await?;
+    insert_audit(&mut tx, audit).await?;
+    if evict > 0 {
+        insert_audit(&mut tx, &cap.evicted_audit).await?;
+    }
+    tx.commit().await?;
+    Ok(evict as u64)
+}
+
+pub(crate) async fn list_sessions_page(
+    pool: &Pool,
+    user: UserId,
+    active: ActiveAt,
+    after: Option<(DateTime<Utc>, SessionId)>,
+    limit: u32,
+) -> R<Vec<Session>> {
+    let mut q = QueryBuilder::<Db>::new(format!("SELECT {SESSION_COLS} FROM sessions s WHERE s.user_id = "));
+    q.push_bind(user.0);
+    q.push(" AND s.revoked_at IS NULL AND s.expires_at > ").push_bind(ts(active.now)?);
+    q.push(" AND s.last_used_at > ").push_bind(ts(active.idle_since)?);
+    if let Some((at, id)) = after {
+        q.push(" AND (s.created_at, s.id) < (").push_bind(ts(at)?).push(", ").push_bind(id.0).push(")");
+    }
+    q.push(" ORDER BY s.created_at DESC, s.id DESC LIMIT ").push_bind(i64::from(limit) + 1);
+    let rows = q.build().fetch_all(pool).await?;
+    rows.iter().map(session_from_row).collect()
 }

@@ -444,3 +444,36 @@ pub(crate) async fn count_one_time_tokens(pool: &Pool, user: UserId, kind: OneTi
         .await?;
     Ok(count(row.try_get("n")?))
 }
+
+pub(crate) async fn find_one_time_token(pool: &Pool, hash: &TokenHash) -> R<Option<OneTimeToken>> {
+    let Some(row) =
+        sqlx::query("SELECT hash, kind, user_id, email, created_at, expires_at FROM one_time_tokens WHERE hash = $1")
+            .bind(&hash.0[..])
+            .fetch_optional(pool)
+            .await?
+    else {
+        return Ok(None);
+    };
+    let kind: String = row.try_get("kind")?;
+    let kind = [OneTimeTokenKind::PasswordReset, OneTimeTokenKind::EmailVerification]
+        .into_iter()
+        .find(|k| k.as_str() == kind)
+        .ok_or_else(|| corrupt(format!("one-time token kind `{kind}`")))?;
+    Ok(Some(OneTimeToken {
+        hash: *hash,
+        kind,
+        user_id: UserId(row.try_get("user_id")?),
+        email: row.try_get::<Option<String>, _>("email")?.map(Email::from_stored),
+        created_at: from_ts(row.try_get("created_at")?),
+        expires_at: from_ts(row.try_get("expires_at")?),
+    }))
+}
+
+pub(crate) async fn delete_one_time_tokens(pool: &Pool, user: UserId, kind: OneTimeTokenKind) -> R<u64> {
+    let done = sqlx::query("DELETE FROM one_time_tokens WHERE user_id = $1 AND kind = $2")
+        .bind(user.0)
+        .bind(kind_str(kind))
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -9,8 +9,8 @@
 //! [`tokio::spawn`]).
 //!
 //! Run them all with [`conformance_tests!`](crate::conformance_tests), which
-//! also runs the [model test](crate::testing::model): **72 cases + the model
-//! test = 73 tests per backend** (memory, sled, SQLite in memory and on a WAL
+//! also runs the [model test](crate::testing::model): **79 cases + the model
+//! test = 80 tests per backend** (memory, sled, SQLite in memory and on a WAL
 //! file, PostgreSQL). 63 cases drive the storage calls directly; the 7 of
 //! [`services`] build the public services ([`Agentmart`](crate::Agentmart)) over
 //! the store and check the invariants users see, under concurrency. The cases,
@@ -52,6 +52,10 @@
 //!   `service_registrations_keep_emails_handles_and_slugs_unique`,
 //!   `service_state_changes_have_exactly_one_audit_record`,
 //!   `service_usage_totals_equal_the_events_sent`.
+//! - [`hardening`] — `session_capped_create_evicts_oldest`,
+//!   `session_capped_create_no_eviction_no_record`, `session_list_page`,
+//!   `concurrent_session_capped_creates`, `user_one_time_token_find_and_delete`,
+//!   `agent_versions_page`.
 //!
 //! A new case is a `pub async fn` in the module of its domain, listed here and
 //! in the `conformance_tests!` macro (which expands it for every backend).
@@ -60,6 +64,7 @@ pub mod admin;
 pub mod agents;
 pub mod audit;
 pub mod catalog;
+pub mod hardening;
 pub mod installs;
 pub mod ratings;
 pub mod services;

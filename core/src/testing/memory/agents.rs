@@ -70,6 +70,18 @@ impl AgentStore for MemoryStore {
         Ok(self.lock().versions.get(&id).map(|v| v.values().rev().cloned().collect()).unwrap_or_default())
     }
 
+    async fn list_versions_page(
+        &self,
+        id: AgentId,
+        before: Option<&semver::Version>,
+        limit: u32,
+    ) -> StorageResult<Vec<AgentVersion>> {
+        let st = self.lock();
+        let Some(versions) = st.versions.get(&id) else { return Ok(Vec::new()) };
+        let take = usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1);
+        Ok(versions.values().rev().filter(|v| before.is_none_or(|b| v.version < *b)).take(take).cloned().collect())
+    }
+
     async fn get_version(&self, id: AgentId, version: &semver::Version) -> StorageResult<Option<AgentVersion>> {
         Ok(self.lock().versions.get(&id).and_then(|v| v.get(version)).cloned())
     }

@@ -7,7 +7,8 @@ use super::{MemoryStore, RefreshToken, conflict};
 use crate::ids::{SessionId, UserId};
 use crate::model::{AuditRecord, Counter, Session, TokenHash};
 use crate::storage::{
-    ConflictKind, RedeemOutcome, RedeemRefresh, SessionAuth, SessionStore, StorageError, StorageResult, ThrottleStore,
+    ActiveAt, ConflictKind, RedeemOutcome, RedeemRefresh, SessionAuth, SessionCap, SessionStore, StorageError,
+    StorageResult, ThrottleStore,
 };
 
 #[async_trait]
@@ -128,6 +129,63 @@ impl SessionStore for MemoryStore {
         }
         st.write_audit(audit);
         Ok(n)
+    }
+
+    async fn create_session_capped(
+        &self,
+        session: &Session,
+        refresh: &TokenHash,
+        audit: &AuditRecord,
+        cap: &SessionCap,
+    ) -> StorageResult<u64> {
+        let mut st = self.lock();
+        if st.sessions.contains_key(&session.id) {
+            return Err(conflict(ConflictKind::Other("session id already exists".into())));
+        }
+        if st.refresh.contains_key(refresh) {
+            return Err(conflict(ConflictKind::Other("refresh token hash already exists".into())));
+        }
+        let mut active: Vec<(DateTime<Utc>, SessionId)> = st
+            .sessions
+            .values()
+            .filter(|s| s.user_id == session.user_id && cap.active.is_active(s))
+            .map(|s| (s.created_at, s.id))
+            .collect();
+        active.sort();
+        let keep = usize::try_from(cap.max_active.saturating_sub(1)).unwrap_or(usize::MAX);
+        let evict = active.len().saturating_sub(keep);
+        for (_, id) in &active[..evict] {
+            if let Some(s) = st.sessions.get_mut(id) {
+                s.revoked_at = Some(cap.active.now);
+            }
+        }
+        st.sessions.insert(session.id, session.clone());
+        st.refresh.insert(*refresh, RefreshToken { session: session.id, superseded: false });
+        st.write_audit(audit);
+        if evict > 0 {
+            st.write_audit(&cap.evicted_audit);
+        }
+        Ok(evict as u64)
+    }
+
+    async fn list_sessions_page(
+        &self,
+        user: UserId,
+        active: ActiveAt,
+        after: Option<(DateTime<Utc>, SessionId)>,
+        limit: u32,
+    ) -> StorageResult<Vec<Session>> {
+        let st = self.lock();
+        let mut out: Vec<Session> = st
+            .sessions
+            .values()
+            .filter(|s| s.user_id == user && active.is_active(s))
+            .filter(|s| after.is_none_or(|a| (s.created_at, s.id) < a))
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        out.truncate(usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1));
+        Ok(out)
     }
 }
 

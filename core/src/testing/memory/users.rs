@@ -231,4 +231,15 @@ impl UserStore for MemoryStore {
     async fn count_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64> {
         Ok(self.lock().one_time.values().filter(|t| t.user_id == user && t.kind == kind).count() as u64)
     }
+
+    async fn find_one_time_token(&self, hash: &TokenHash) -> StorageResult<Option<OneTimeToken>> {
+        Ok(self.lock().one_time.get(hash).cloned())
+    }
+
+    async fn delete_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64> {
+        let mut st = self.lock();
+        let before = st.one_time.len();
+        st.one_time.retain(|_, t| !(t.user_id == user && t.kind == kind));
+        Ok((before - st.one_time.len()) as u64)
+    }
 }
