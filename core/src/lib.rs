@@ -101,6 +101,8 @@ pub mod model;
 pub mod notify;
 pub mod provider;
 pub mod ranking;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod storage;

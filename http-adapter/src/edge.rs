@@ -47,8 +47,11 @@ fn accept_request_id(headers: &HeaderMap) -> Option<String> {
 /// proxy into one rate-limit and throttling key. A hop may carry a port
 /// (`198.51.100.4:5123`, `[2001:db8::1]:443`), as some load balancers write.
 pub(crate) fn client_ip(state: &AppState, headers: &HeaderMap, peer: Option<IpAddr>) -> Option<IpAddr> {
-    let peer = peer?;
-    let trusted = &state.options.trusted_proxies;
+    walk_forwarded(&state.options.trusted_proxies, headers, peer?)
+}
+
+/// [`client_ip`] for a known peer and list of trusted proxies.
+pub(crate) fn walk_forwarded(trusted: &[ipnet::IpNet], headers: &HeaderMap, peer: IpAddr) -> Option<IpAddr> {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return Some(peer);

@@ -46,6 +46,8 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 pub mod console;
 mod edge;
 pub mod extract;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod metrics;
 pub mod openapi;
 mod ops;

@@ -28,6 +28,9 @@
 //! # });
 //! ```
 
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
+
 use std::sync::Arc;
 
 use agentmart_core::storage::Store;
