@@ -95,14 +95,14 @@ mod context;
 mod cursor;
 pub mod error;
 mod facade;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod ids;
 pub mod market;
 pub mod model;
 pub mod notify;
 pub mod provider;
 pub mod ranking;
-#[cfg(feature = "fuzzing")]
-pub mod fuzzing;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod storage;

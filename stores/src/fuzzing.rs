@@ -14,7 +14,8 @@ pub fn store_url(input: &[u8]) {
 
     // A password the fuzzer cannot guess, around the fuzzer's text.
     let password = format!("pw{}", input.iter().take(8).map(|b| format!("{b:02x}")).collect::<String>());
-    for url in [format!("postgres://app:{password}@db/x?{text}"), format!("postgres://db/x?{text}&password={password}")] {
+    for url in [format!("postgres://app:{password}@db/x?{text}"), format!("postgres://db/x?{text}&password={password}")]
+    {
         let redacted = crate::redact_url(&url);
         assert!(!redacted.contains(&password), "{redacted}");
         if let Err(err) = crate::split_schema_param(&url) {

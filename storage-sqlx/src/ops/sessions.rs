@@ -26,8 +26,8 @@ fn session_from_row(row: &DbRow) -> R<Session> {
     })
 }
 
-pub(crate) async fn create_session(pool: &Pool, session: &Session, refresh: &TokenHash, audit: &AuditRecord) -> R<()> {
-    let mut tx = begin(pool).await?;
+/// The session row and its first (current) refresh-token hash, in `tx`.
+async fn insert_session(conn: &mut Conn, session: &Session, refresh: &TokenHash) -> R<()> {
     sqlx::query(
         "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, user_agent, ip, revoked_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -40,14 +40,20 @@ pub(crate) async fn create_session(pool: &Pool, session: &Session, refresh: &Tok
     .bind(&session.user_agent)
     .bind(&session.ip)
     .bind(ts_opt(session.revoked_at)?)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     sqlx::query("INSERT INTO refresh_tokens (hash, session_id, current) VALUES ($1, $2, $3)")
         .bind(&refresh.0[..])
         .bind(session.id.0)
         .bind(true)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
+    Ok(())
+}
+
+pub(crate) async fn create_session(pool: &Pool, session: &Session, refresh: &TokenHash, audit: &AuditRecord) -> R<()> {
+    let mut tx = begin(pool).await?;
+    insert_session(&mut tx, session, refresh).await?;
     insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(())
@@ -265,26 +271,7 @@ pub(crate) async fn create_session_capped(
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query(
-        "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, user_agent, ip, revoked_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(session.id.0)
-    .bind(session.user_id.0)
-    .bind(ts(session.created_at)?)
-    .bind(ts(session.last_used_at)?)
-    .bind(ts(session.expires_at)?)
-    .bind(&session.user_agent)
-    .bind(&session.ip)
-    .bind(ts_opt(session.revoked_at)?)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("INSERT INTO refresh_tokens (hash, session_id, current) VALUES ($1, $2, $3)")
-        .bind(&refresh.0[..])
-        .bind(session.id.0)
-        .bind(true)
-        .execute(&mut *tx)
-        .await?;
+    insert_session(&mut tx, session, refresh).await?;
     insert_audit(&mut tx, audit).await?;
     if evict > 0 {
         insert_audit(&mut tx, &cap.evicted_audit).await?;
