@@ -103,7 +103,7 @@ include-name = "DELETE /v1/admin/reviews/{id}"
 parameters = { id = "${REVIEW_ID}" }
 
 [[operations]]
-include-name = "PATCH /v1/admin/users/{id}"
+include-name-regex = "^(PATCH|DELETE) /v1/admin/users/\\\\{id\\\\}(/sessions)?$"
 parameters = { id = "${VICTIM_ID}" }
 TOML
 export SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH="${HERE}${PYTHONPATH:+:$PYTHONPATH}"
