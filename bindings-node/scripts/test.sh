@@ -50,7 +50,7 @@ examples="$here/../examples/node"
 if [ -f "$examples/package.json" ]; then
   (cd "$examples" && npm install --no-audit --no-fund --loglevel=error \
     && node quickstart.mjs > /dev/null && node quickstart.cjs > /dev/null \
-    && node --test express-server.test.mjs \
+    && node --test express-server.test.mjs secret.test.mjs \
     && "$here/node_modules/.bin/tsc" -p tsconfig.json)
 fi
 echo "bindings-node: all checks passed"

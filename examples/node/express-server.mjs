@@ -6,9 +6,11 @@
 //   curl localhost:3000/agents?q=summarize
 //
 // Environment: PORT (default 3000), AGENTMART_STORE (default
-// `sled:./agentmart-data`), AGENTMART_JWT_SECRET (at least 32 bytes).
+// `sled:./agentmart-data`), AGENTMART_JWT_SECRET (at least 32 bytes;
+// random for this run when unset; a secret published in the repository is refused).
 import express from 'express'
 import { Agentmart, AgentmartError } from 'agentmart'
+import secret from './secret.cjs'
 
 /** HTTP status of each agentmart error code (the table of the README). */
 const STATUS = {
@@ -106,7 +108,7 @@ export function createApp(mart) {
 // Run as a program (not when imported by a test).
 if (import.meta.url === `file://${process.argv[1]}`) {
   const mart = await Agentmart.open(process.env.AGENTMART_STORE ?? 'sled:./agentmart-data', {
-    jwtSecret: process.env.AGENTMART_JWT_SECRET ?? 'express-example-secret-change-me-0123456789',
+    jwtSecret: secret.exampleSecret(),
   })
   const port = Number(process.env.PORT ?? 3000)
   const server = createApp(mart).listen(port, () => console.log(`agentmart example on http://localhost:${port}`))

@@ -3,10 +3,11 @@
 //   cd examples/node && npm install && node quickstart.cjs
 'use strict'
 const { Agentmart, AgentmartError } = require('agentmart')
+const { exampleSecret } = require('./secret.cjs')
 
 async function main() {
   const mart = await Agentmart.open('memory:', {
-    jwtSecret: process.env.AGENTMART_JWT_SECRET || 'quickstart-secret-change-me-0123456789',
+    jwtSecret: exampleSecret(),
   })
   try {
     const { user, tokens } = await mart.auth.register({

@@ -6,11 +6,13 @@
 // The store defaults to `memory:` (gone at exit); pass `sled:./agentmart-data`
 // to keep the data.
 import { Agentmart, AgentmartError } from 'agentmart'
+import secret from './secret.cjs'
 
 const storeUrl = process.argv[2] ?? 'memory:'
 const mart = await Agentmart.open(storeUrl, {
-  // In production: a random secret of at least 32 bytes from your secret store.
-  jwtSecret: process.env.AGENTMART_JWT_SECRET ?? 'quickstart-secret-change-me-0123456789',
+  // AGENTMART_JWT_SECRET (in production: at least 32 random bytes from your
+  // secret store), else a random one for this run; a published one is refused.
+  jwtSecret: secret.exampleSecret(),
 })
 
 try {

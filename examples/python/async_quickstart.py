@@ -9,10 +9,11 @@ import asyncio
 
 import agentmart
 from agentmart.aio import AsyncAgentmart
+from example_secret import example_secret
 
 
 async def main() -> None:
-    async with await AsyncAgentmart.open("memory:", jwt_secret="change-me-to-a-long-random-secret-value!!") as mart:
+    async with await AsyncAgentmart.open("memory:", jwt_secret=example_secret()) as mart:
         # Independent calls run concurrently (each releases the GIL in Rust).
         regs = await asyncio.gather(
             *(mart.auth.register(f"user{i}@example.com", "correct horse battery staple") for i in range(3))

@@ -1,7 +1,10 @@
 """A FastAPI app that uses agentmart for login and the marketplace.
 
     pip install agentmart fastapi uvicorn
-    AGENTMART_STORE=sled:./agentmart-data AGENTMART_SECRET=... uvicorn fastapi_app:app
+    AGENTMART_STORE=sled:./agentmart-data AGENTMART_JWT_SECRET=... python fastapi_app.py
+
+AGENTMART_JWT_SECRET unset means a random secret for this run; a secret
+published in the agentmart repository is refused (exit status 2).
 
 The routes are plain `def` functions: FastAPI runs them in its thread pool and
 agentmart releases the GIL while it works, so requests proceed in parallel.
@@ -123,8 +126,10 @@ def create_app(mart: agentmart.Agentmart) -> FastAPI:
 
 def _default_app() -> FastAPI:
     store = os.environ.get("AGENTMART_STORE", "sled:./agentmart-data")
-    secret = os.environ.get("AGENTMART_SECRET")
-    return create_app(agentmart.Agentmart.open(store, jwt_secret=secret))
+    # Imported here: tests load this file without its directory on sys.path.
+    from example_secret import example_secret
+
+    return create_app(agentmart.Agentmart.open(store, jwt_secret=example_secret()))
 
 
 if __name__ == "__main__":

@@ -13,12 +13,14 @@ import sys
 import tempfile
 
 import agentmart
+from example_secret import example_secret
 
 
 def main(store_url: str) -> None:
-    # One instance per process; share it between threads. Use a real secret
-    # (>= 32 bytes, the same on every server) in production.
-    with agentmart.Agentmart.open(store_url, jwt_secret="change-me-to-a-long-random-secret-value!!") as mart:
+    # One instance per process; share it between threads. The secret is
+    # AGENTMART_JWT_SECRET (in production: >= 32 random bytes, the same on every
+    # server), else a random one for this run; a published one is refused.
+    with agentmart.Agentmart.open(store_url, jwt_secret=example_secret()) as mart:
         # Accounts: register, log in, turn the access token into a principal.
         reg = mart.auth.register("ada@example.com", "correct horse battery staple", display_name="Ada")
         print(f"registered @{reg.user.handle} ({reg.user.id})")

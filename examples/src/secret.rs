@@ -5,7 +5,9 @@
 //! Now the secret comes from `AGENTMART_JWT_SECRET`, or, when that is unset, is
 //! generated at random for this run (tokens then die with the process); a
 //! secret equal to any one published in this repository's docs, examples or
-//! tests is refused.
+//! tests is refused. The Node and Python examples refuse the same list, read
+//! from `examples/published-secrets.txt` (a test keeps it equal to
+//! [`PUBLISHED_SECRETS`]).
 
 /// Every secret string this repository publishes (docs, examples, tests,
 /// benches). The test below scans the repository so that a new one cannot be
@@ -89,6 +91,16 @@ mod tests {
         let (a, b) = (resolve(None).unwrap(), resolve(None).unwrap());
         assert_eq!(a.len(), 64);
         assert_ne!(a, b, "a fresh secret each run");
+    }
+
+    #[test]
+    fn the_node_and_python_examples_refuse_the_same_secrets() {
+        // examples/node/secret.cjs and examples/python/example_secret.py read
+        // this file; it lists exactly PUBLISHED_SECRETS.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("published-secrets.txt");
+        let text = std::fs::read_to_string(path).unwrap();
+        let listed: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+        assert_eq!(listed, PUBLISHED_SECRETS, "examples/published-secrets.txt must list PUBLISHED_SECRETS, in order");
     }
 
     /// Quoted literals of at least 32 characters that name themselves a

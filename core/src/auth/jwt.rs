@@ -363,6 +363,22 @@ mod tests {
     }
 
     #[test]
+    fn alg_none_is_refused() {
+        // A valid token's claims under an `{"alg":"none","typ":"JWT"}` header,
+        // unsigned and with its original signature: both refused.
+        let jwt = Jwt::new(&hs_config(&[1u8; 32])).unwrap();
+        let token =
+            jwt.sign(UserId::new(), SessionId::new(), Role::Admin, now(), chrono::Duration::minutes(5)).unwrap();
+        let mut parts = token.split('.');
+        let (_, claims, signature) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+        let none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0";
+        for forged in [format!("{none}.{claims}."), format!("{none}.{claims}.{signature}")] {
+            assert!(matches!(jwt.verify(&forged, now()), Err(Error::TokenInvalid)), "{forged}");
+        }
+        assert!(jwt.verify(&token, now()).is_ok(), "the untouched token verifies");
+    }
+
+    #[test]
     fn an_unknown_kid_is_refused_even_with_a_single_key() {
         let secret = vec![7u8; 32];
         let (user, session) = (UserId::new(), SessionId::new());
