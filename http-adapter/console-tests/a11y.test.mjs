@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { PASSWORD, REPO, assertClean, base, newUser, useServer } from "./harness.mjs";
+import { PASSWORD, REPO, apiAgent, apiUser, assertClean, base, call, newUser, useServer } from "./harness.mjs";
 import { API_TYPES_FILE, apiTypes } from "./gen-api-types.mjs";
 
 useServer();
@@ -21,29 +21,6 @@ const require = createRequire(import.meta.url);
 const AXE = await readFile(require.resolve("axe-core/axe.min.js"), "utf8");
 /** Where each view's screenshots go (gitignored: under target/). */
 const ARTIFACTS = path.resolve(process.env.CONSOLE_ARTIFACTS || path.join(REPO, "target", "console-artifacts"));
-
-async function call(method, url, token, body) {
-  const answer = await fetch(`${base}v1/${url}`, {
-    method,
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await answer.text();
-  if (!answer.ok) throw new Error(`${method} ${url}: ${answer.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-async function apiUser(email, handle) {
-  return (await call("POST", "auth/register", null, { email, password: PASSWORD, handle })).tokens.access_token;
-}
-
-async function apiAgent(token, owner, slug, name, patch = {}, publish = true) {
-  await call("POST", "agents", token, { slug, name });
-  await call("PATCH", `agents/${owner}/${slug}/draft`, token, {
-    system_prompt: "Answer briefly.", input_modes: ["text/plain"], output_modes: ["text/plain"], ...patch,
-  });
-  if (publish) await call("POST", `agents/${owner}/${slug}/versions`, token, { version: "1.0.0" });
-}
 
 /** Two builders' agents, one installed and rated, one deleted after its install. */
 let seeded = null;

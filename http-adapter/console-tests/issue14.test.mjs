@@ -6,39 +6,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  PASSWORD, XSS, assertClean, assertText, base, navTo, newDraft, newUser, register, status, useServer,
+  PASSWORD, XSS, apiAgent, apiUser, assertClean, assertText, base, call, navTo, newDraft, newUser, register, status,
+  useServer,
 } from "./harness.mjs";
 
 useServer();
-
-
-// --- Seeding through the JSON API (fast; the journeys themselves use the UI).
-
-async function call(method, url, token, body) {
-  const answer = await fetch(`${base}v1/${url}`, {
-    method,
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await answer.text();
-  if (!answer.ok) throw new Error(`${method} ${url}: ${answer.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-/** Registers a user through the API; returns its access token. */
-async function apiUser(email, handle) {
-  const answer = await call("POST", "auth/register", null, { email, password: PASSWORD, handle });
-  return answer.tokens.access_token;
-}
-
-/** Creates and publishes a listed agent through the API. */
-async function apiAgent(token, owner, slug, name, patch = {}) {
-  await call("POST", "agents", token, { slug, name });
-  await call("PATCH", `agents/${owner}/${slug}/draft`, token, {
-    system_prompt: "Answer briefly.", input_modes: ["text/plain"], output_modes: ["text/plain"], ...patch,
-  });
-  await call("POST", `agents/${owner}/${slug}/versions`, token, { version: "1.0.0" });
-}
 
 /** Logs in through the login form the page shows. */
 async function logIn(p, email) {
