@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::support::*;
-use crate::model::{AgentStatus, OneTimeTokenKind, Review, UsageEvent};
+use crate::model::{Agent, AgentStatus, OneTimeTokenKind, Review, Session, UsageEvent, UserRecord};
 use crate::storage::{CatalogQuery, CatalogSort, ExportKind, ExportStore, RedeemRefresh, StorageError, Store};
 use crate::transfer::{self, ExportOptions, ImportOptions, TransferError};
 
@@ -29,14 +29,25 @@ pub async fn all_records(store: &dyn Store) -> Vec<String> {
     lines
 }
 
-/// Fills `source` with every kind of record (users, sessions with rotated
-/// refresh tokens, one-time tokens, agents with drafts, versions, installs,
-/// reviews, usage, audit), exports it with sessions, imports the file into the
-/// fresh `target` and checks every record is equal (and reads answer alike);
-/// then that a non-empty target is refused without `force`, and that bad
-/// input is reported with its line number.
-pub async fn transfer_round_trip(source: Arc<dyn Store>, target: Arc<dyn Store>) {
-    let s = &*source;
+/// What [`fill_every_kind`] stored, for checks.
+#[derive(Debug, Clone)]
+pub struct Filled {
+    /// A user with a session (handle `alice`), owner of `helper`.
+    pub alice: UserRecord,
+    /// A second user (handle `bob`) with a pending password-reset token.
+    pub bob: UserRecord,
+    /// Alice's session; its refresh token was rotated once (`r1` → `r2`).
+    pub session: Session,
+    /// A listed agent with two versions, installed and rated by both users, with usage.
+    pub helper: Agent,
+}
+
+/// Fills an empty store with every kind of record: users, a session with a
+/// rotated refresh token, a one-time token, a listed agent with two versions,
+/// a draft-only agent, a deprecated agent, installs, reviews, usage and the
+/// audit records all these wrote. Used by [`transfer_round_trip`] and by the
+/// tests of `agentmart export/import/copy`.
+pub async fn fill_every_kind(s: &dyn Store) -> Filled {
     let alice = add_user(s, "alice").await;
     let bob = add_user(s, "bob").await;
     let session = add_session(s, alice.id, at(0), "r1").await;
@@ -50,7 +61,8 @@ pub async fn transfer_round_trip(source: Arc<dyn Store>, target: Arc<dyn Store>)
     ok(s.redeem_refresh_token(&redeem).await, "redeem_refresh_token");
     add_one_time_token(s, "reset", OneTimeTokenKind::PasswordReset, bob.id, at(3600)).await;
     let helper = add_published(s, alice.id, "helper", &definition("Helper"), at(10)).await;
-    ok(publish(s, &helper, "1.1.0", Some("1.0.0"), &definition("Helper Two"), at(20)).await, "publish 1.1.0");
+    let helper =
+        ok(publish(s, &helper, "1.1.0", Some("1.0.0"), &definition("Helper Two"), at(20)).await, "publish 1.1.0");
     add_agent(s, bob.id, "draft-only", &definition("Draft Only")).await;
     let gone = add_published(s, bob.id, "gone", &definition("Gone"), at(30)).await;
     set_status(s, gone.id, AgentStatus::Deprecated).await;
@@ -72,6 +84,16 @@ pub async fn transfer_round_trip(source: Arc<dyn Store>, target: Arc<dyn Store>)
             UsageEvent { agent_id: helper.id, user_id: user, event: "run".into(), units: 3, occurred_at: at(60) };
         ok(s.record_usage(&event, 1.0).await, "record_usage");
     }
+    Filled { alice, bob, session, helper }
+}
+
+/// Fills `source` with [`fill_every_kind`], exports it with sessions, imports
+/// the file into the fresh `target` and checks every record is equal (and
+/// reads answer alike); then that a non-empty target is refused without
+/// `force`, and that bad input is reported with its line number.
+pub async fn transfer_round_trip(source: Arc<dyn Store>, target: Arc<dyn Store>) {
+    let s = &*source;
+    let Filled { alice, bob, session, helper } = fill_every_kind(s).await;
 
     let mut file = Vec::new();
     let options = ExportOptions { sessions: true, page_size: 3 };
