@@ -305,3 +305,81 @@ pub async fn copy(
     }
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::AuditRecord;
+    use crate::storage::{AuditStore as _, ExportStore as _};
+    use crate::testing::MemoryStore;
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+    }
+
+    async fn store_with_audit(n: usize) -> MemoryStore {
+        let store = MemoryStore::new();
+        for i in 0..n {
+            let at = chrono::DateTime::from_timestamp(1_700_000_000 + i as i64, 0).unwrap();
+            store.append_audit(&AuditRecord::new(at, "test.event")).await.unwrap();
+        }
+        store
+    }
+
+    #[test]
+    fn large_stores_move_page_by_page_and_batch_by_batch() {
+        block_on(async {
+            let source = store_with_audit(1_050).await;
+            let mut file = Vec::new();
+            let summary = export(&source, &mut file, &ExportOptions { sessions: false, page_size: 100 }).await.unwrap();
+            assert_eq!(summary.records, 1_050);
+            assert_eq!(summary.by_kind.get("audit"), Some(&1_050));
+            assert_eq!(file.iter().filter(|b| **b == b'\n').count(), 1_051, "header + one line per record");
+
+            // Batches are written as they are read: a bad line 150 leaves the first batch (lines 2..=101) written.
+            let text = String::from_utf8(file.clone()).unwrap();
+            let mut lines: Vec<&str> = text.lines().collect();
+            lines[149] = "{\"kind\":\"audit\"}";
+            let broken = lines.join("\n");
+            let target = MemoryStore::new();
+            let e = import(&target, &mut broken.as_bytes(), &ImportOptions { force: false, batch_size: 100 }).await;
+            assert!(matches!(e, Err(TransferError::BadRecord { line: 150, .. })), "{e:?}");
+            let written = target.export_page(ExportKind::Audit, None, 10_000).await.unwrap();
+            assert_eq!(written.len(), 100, "only whole batches before the bad line are written");
+
+            let fresh = MemoryStore::new();
+            let read =
+                import(&fresh, &mut file.as_slice(), &ImportOptions { force: false, batch_size: 100 }).await.unwrap();
+            assert_eq!(read, summary);
+            let copied = MemoryStore::new();
+            let options = ExportOptions { sessions: false, page_size: 7 };
+            let moved = copy(&fresh, &copied, &options, &ImportOptions::default()).await.unwrap();
+            assert_eq!(moved, summary);
+            let a = source.export_page(ExportKind::Audit, None, 10_000).await.unwrap();
+            assert_eq!(copied.export_page(ExportKind::Audit, None, 10_000).await.unwrap(), a);
+        });
+    }
+
+    #[test]
+    fn headers_are_checked() {
+        block_on(async {
+            let store = MemoryStore::new();
+            let cases: [(&[u8], &str); 4] = [
+                (b"", "missing_header"),
+                (b"[1]\n", "bad_header"),
+                (b"{\"format\":\"other\",\"version\":1}\n", "bad_header"),
+                (b"{\"format\":\"agentmart-export\",\"version\":2}\n", "unsupported_version"),
+            ];
+            for (input, code) in cases {
+                let e = import(&store, &mut &input[..], &ImportOptions::default()).await.unwrap_err();
+                assert_eq!(e.code(), code, "{e}");
+            }
+            let out_of_order = "{\"format\":\"agentmart-export\",\"version\":1,\"backend\":\"m\",\"sessions\":false}\n\
+                {\"kind\":\"audit\",\"data\":{\"id\":\"0190a000-0000-7000-8000-000000000001\",\"at\":\"2026-01-01T00:00:00Z\",\"action\":\"x\",\"details\":{}}}\n\
+                {\"kind\":\"usage_user\",\"data\":{\"agent_id\":\"0190a000-0000-7000-8000-000000000002\",\
+                \"date\":\"2026-01-01\",\"user_id\":\"0190a000-0000-7000-8000-000000000003\"}}\n";
+            let e = import(&store, &mut out_of_order.as_bytes(), &ImportOptions::default()).await.unwrap_err();
+            assert!(matches!(e, TransferError::OutOfOrder { line: 3, kind: "usage_user" }), "{e}");
+        });
+    }
+}
