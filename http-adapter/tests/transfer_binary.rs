@@ -115,3 +115,15 @@ async fn sled_to_sqlite_to_postgres_to_sled_keeps_every_record() {
         let _ = Command::new("psql").args([base.as_str(), "-X", "-q", "-c", drop.as_str()]).output();
     }
 }
+
+#[test]
+fn help_lists_the_transfer_commands() {
+    let help = String::from_utf8(ok(&["--help"], None).stdout).unwrap();
+    for word in ["export", "import", "copy --from sled:"] {
+        assert!(help.contains(word), "help mentions {word}");
+    }
+    let copy = String::from_utf8(ok(&["copy", "--help"], None).stdout).unwrap();
+    assert!(
+        copy.contains("--from") && copy.contains("--to") && copy.contains("--sessions") && copy.contains("--force")
+    );
+}
