@@ -109,6 +109,7 @@ pub mod storage;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod text;
+pub mod transfer;
 
 pub use admin::AdminService;
 pub use agents::AgentsService;

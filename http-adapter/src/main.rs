@@ -55,6 +55,9 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => server::commands::serve(args).await,
             Command::Migrate(args) => server::commands::migrate(args).await,
+            Command::Export(args) => server::transfer::export(args).await,
+            Command::Import(args) => server::transfer::import(args).await,
+            Command::Copy(args) => server::transfer::copy(args).await,
             Command::Admin { command: AdminCommand::Grant { email, store } } => {
                 server::commands::admin_grant(email, store).await
             }

@@ -78,6 +78,7 @@ mod caches;
 mod catalog;
 mod codec;
 mod durability;
+mod export;
 mod market;
 mod sessions;
 mod store;

@@ -205,11 +205,11 @@ impl RatingStore for SledStore {
     }
 }
 
-fn day_key(agent: &[u8; 16], date: NaiveDate) -> Vec<u8> {
+pub(crate) fn day_key(agent: &[u8; 16], date: NaiveDate) -> Vec<u8> {
     key(&[agent, &crate::codec::i64_asc(i64::from(date.num_days_from_ce()))])
 }
 
-fn dec_day(b: &[u8]) -> StorageResult<[u64; 3]> {
+pub(crate) fn dec_day(b: &[u8]) -> StorageResult<[u64; 3]> {
     if b.len() != 24 {
         return Err(corrupt("usage"));
     }

@@ -14,8 +14,8 @@ use crate::codec::{corrupt, from_micros, id16, key};
 use crate::tx::session_rows::{put_session, revoke_in_tx, user_session_ids};
 use crate::tx::{T, abort, sled_err, tx_get_json};
 
-const CURRENT: u8 = 1;
-const SUPERSEDED: u8 = 0;
+pub(crate) const CURRENT: u8 = 1;
+pub(crate) const SUPERSEDED: u8 = 0;
 
 #[async_trait]
 impl SessionStore for SledStore {

@@ -24,7 +24,7 @@ fn kind_byte(kind: OneTimeTokenKind) -> u8 {
     }
 }
 
-fn put_user(v: &View<'_>, u: &UserRecord) -> TxResult<()> {
+pub(crate) fn put_user(v: &View<'_>, u: &UserRecord) -> TxResult<()> {
     let id = u.id.to_bytes();
     tx_put_json(v.t(T::Users)?, &id, u)?;
     v.t(T::UserAuth)?.insert(&id, &enc_user_auth(u.role, u.disabled))?;
@@ -35,7 +35,7 @@ fn get_user_tx(v: &View<'_>, id: UserId) -> TxResult<UserRecord> {
     tx_get_json(v.t(T::Users)?, &id.to_bytes())?.ok_or_else(|| abort(StorageError::NotFound))
 }
 
-fn ott_key(user: UserId, kind: OneTimeTokenKind, hash: &TokenHash) -> Vec<u8> {
+pub(crate) fn ott_key(user: UserId, kind: OneTimeTokenKind, hash: &TokenHash) -> Vec<u8> {
     key(&[&user.to_bytes(), &[kind_byte(kind)], &hash.0])
 }
 

@@ -368,3 +368,21 @@ impl StoreAdmin for SqlxStore {
         run!(self, flush())
     }
 }
+
+#[async_trait]
+impl ExportStore for SqlxStore {
+    async fn export_page(
+        &self,
+        kind: ExportKind,
+        after: Option<&ExportRecord>,
+        limit: u32,
+    ) -> StorageResult<Vec<ExportRecord>> {
+        run!(self, export_page(kind, after, limit))
+    }
+    async fn is_empty_store(&self) -> StorageResult<bool> {
+        run!(self, is_empty_store())
+    }
+    async fn import_batch(&self, records: &[ExportRecord]) -> StorageResult<()> {
+        run!(self, import_batch(records))
+    }
+}

@@ -13,6 +13,7 @@
 mod agents;
 mod audit;
 mod catalog;
+mod export;
 mod installs;
 mod ratings;
 mod sessions;
@@ -23,6 +24,7 @@ mod users;
 pub use agents::*;
 pub use audit::*;
 pub use catalog::*;
+pub use export::*;
 pub use installs::*;
 pub use ratings::*;
 pub use sessions::*;
@@ -92,6 +94,7 @@ pub trait Store:
     + RatingStore
     + UsageStore
     + AuditStore
+    + ExportStore
     + StoreAdmin
     + Send
     + Sync
@@ -109,6 +112,7 @@ impl<T> Store for T where
         + RatingStore
         + UsageStore
         + AuditStore
+        + ExportStore
         + StoreAdmin
         + Send
         + Sync

@@ -13,10 +13,10 @@ use crate::model::{
     Slug, TokenHash, UsageEvent, UserRecord,
 };
 use crate::storage::{
-    ActiveAt, AgentStore, AuditStore, CatalogPage, CatalogQuery, CatalogStore, ConsumeOutcome, EndSessions,
-    InstallOutcome, InstallStore, PublishVersion, RatingOutcome, RatingStore, RedeemOutcome, RedeemRefresh, ReviewKey,
-    ReviewSort, SessionAuth, SessionCap, SessionStore, StorageError, StorageResult, Store, StoreAdmin, ThrottleStore,
-    UsageStore, UserStore,
+    ActiveAt, AgentStore, AuditStore, CatalogPage, CatalogQuery, CatalogStore, ConsumeOutcome, EndSessions, ExportKind,
+    ExportRecord, ExportStore, InstallOutcome, InstallStore, PublishVersion, RatingOutcome, RatingStore, RedeemOutcome,
+    RedeemRefresh, ReviewKey, ReviewSort, SessionAuth, SessionCap, SessionStore, StorageError, StorageResult, Store,
+    StoreAdmin, ThrottleStore, UsageStore, UserStore,
 };
 
 /// The error a [`FaultyStore`] answers with instead of calling the wrapped store.
@@ -130,6 +130,7 @@ impl FaultyStore {
         "delete_rating",
         "delete_review",
         "delete_user",
+        "export_page",
         "find_agent",
         "find_one_time_token",
         "find_session_by_refresh",
@@ -149,7 +150,9 @@ impl FaultyStore {
         "get_user",
         "get_version",
         "hit_counter",
+        "import_batch",
         "install",
+        "is_empty_store",
         "list_active_sessions",
         "list_audit",
         "list_catalog",
@@ -351,6 +354,27 @@ impl AuditStore for FaultyStore {
     ) -> StorageResult<Vec<AuditRecord>> {
         self.enter("list_audit").await?;
         self.inner.list_audit(filter, before, limit).await
+    }
+}
+
+#[async_trait]
+impl ExportStore for FaultyStore {
+    async fn export_page(
+        &self,
+        kind: ExportKind,
+        after: Option<&ExportRecord>,
+        limit: u32,
+    ) -> StorageResult<Vec<ExportRecord>> {
+        self.enter("export_page").await?;
+        self.inner.export_page(kind, after, limit).await
+    }
+    async fn is_empty_store(&self) -> StorageResult<bool> {
+        self.enter("is_empty_store").await?;
+        self.inner.is_empty_store().await
+    }
+    async fn import_batch(&self, records: &[ExportRecord]) -> StorageResult<()> {
+        self.enter("import_batch").await?;
+        self.inner.import_batch(records).await
     }
 }
 

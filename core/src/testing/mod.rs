@@ -30,8 +30,9 @@ pub use memory::MemoryStore;
 /// [`testing::conformance`](crate::testing::conformance), each named after its
 /// case (e.g. `storage_conformance::concurrent_redeem_refresh_token`), plus the
 /// `#[test] model_matches_memory_store` running [`testing::model`](crate::testing::model):
-/// 79 cases and the model test, 80 tests per backend (the storage cases and
-/// the service-level cases of [`conformance::services`](crate::testing::conformance::services)).
+/// 80 cases and the model test, 81 tests per backend (the storage cases, the
+/// service-level cases of [`conformance::services`](crate::testing::conformance::services),
+/// and `transfer_round_trip`, which gets two fresh stores).
 ///
 /// The calling crate needs, as dev-dependencies, `agentmart-core` with the
 /// `testing` feature and `tokio` with the `macros` and `rt-multi-thread`
@@ -153,6 +154,12 @@ macro_rules! __conformance_tests_inner {
                     $crate::testing::conformance::$module::$case(store).await;
                 }
             )*
+
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn transfer_round_trip() {
+                let (source, target) = ($new_store().await, $new_store().await);
+                $crate::testing::conformance::transfer::transfer_round_trip(source, target).await;
+            }
 
             #[test]
             fn model_matches_memory_store() {

@@ -29,6 +29,8 @@ Examples:
   agentmart serve --outbox ./outbox           write reset/verification emails as JSON files
   AGENTMART_JWT_SECRET=$(openssl rand -hex 32) agentmart serve --listen 0.0.0.0:8080 --store sled:/var/lib/agentmart
   agentmart admin grant --email you@example.com   make a registered user an administrator
+  agentmart copy --from sled:./agentmart-data --to postgres://app@db/agentmart   move to PostgreSQL
+  agentmart export --store sled:./agentmart-data > backup.jsonl; agentmart import --store sqlite:./am.db < backup.jsonl
 
 Every flag can also be set by its environment variable (shown in `agentmart serve --help`).
 Logs go to stderr; choose what is logged with AGENTMART_LOG or RUST_LOG (e.g. `info`, `agentmart_http=debug`).";
@@ -51,6 +53,13 @@ pub(crate) enum Command {
     Serve(ServeArgs),
     /// Create or upgrade the store's schema, then exit.
     Migrate(StoreArgs),
+    /// Write every record of the store to stdout as JSON lines (users with
+    /// password hashes: keep the file as safe as the store).
+    Export(ExportArgs),
+    /// Read an export from stdin into an empty store.
+    Import(ImportArgs),
+    /// Copy every record of one store into another, empty one (e.g. sled to PostgreSQL).
+    Copy(CopyArgs),
     /// Administration tasks.
     Admin {
         /// The task.
@@ -80,6 +89,45 @@ pub(crate) struct StoreArgs {
     /// `postgres://...` come with the SQL backend.
     #[arg(long, env = "AGENTMART_STORE", default_value = "sled:./agentmart-data")]
     pub(crate) store: String,
+}
+
+/// Options of `export`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ExportArgs {
+    /// The store to read.
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// Include sessions and refresh/one-time token hashes (by default users log in again after an import).
+    #[arg(long)]
+    pub(crate) sessions: bool,
+}
+
+/// Options of `import`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ImportArgs {
+    /// The store to write.
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// Import even when the store already holds users, agents or audit records.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+/// Options of `copy`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct CopyArgs {
+    /// The store to read (e.g. `sled:./agentmart-data`).
+    #[arg(long)]
+    pub(crate) from: String,
+    /// The store to write (e.g. `postgres://user@host/db`).
+    #[arg(long)]
+    pub(crate) to: String,
+    /// Include sessions and refresh/one-time token hashes.
+    #[arg(long)]
+    pub(crate) sessions: bool,
+    /// Copy even when the target already holds users, agents or audit records.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 /// Options of `serve`.

@@ -1,5 +1,6 @@
 //! The parts of the `agentmart` binary: arguments, store URLs, keys, notifiers,
-//! the configuration file, graceful shutdown, and the commands.
+//! the configuration file, graceful shutdown, and the commands (`transfer`:
+//! `export`, `import`, `copy`).
 
 pub(crate) mod args;
 pub(crate) mod commands;
@@ -8,6 +9,7 @@ pub(crate) mod keys;
 pub(crate) mod notifiers;
 pub(crate) mod shutdown;
 pub(crate) mod store_url;
+pub(crate) mod transfer;
 
 /// A fatal error of a command, shown to the operator as one line.
 #[derive(Debug)]

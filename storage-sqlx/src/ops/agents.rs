@@ -125,7 +125,7 @@ pub(crate) async fn update_draft(
 
 /// Rewrites the catalogue columns of a published agent from a definition:
 /// sort name, category, filters and the full-text document.
-async fn refresh_catalog(conn: &mut Conn, id: AgentId, def: &AgentDefinition) -> R<()> {
+pub(super) async fn refresh_catalog(conn: &mut Conn, id: AgentId, def: &AgentDefinition) -> R<()> {
     sqlx::query("UPDATE agents SET lower_name = $2, category = $3, definition = $4 WHERE id = $1")
         .bind(id.0)
         .bind(agentmart_core::text::sort_name(&def.name))
@@ -240,7 +240,7 @@ pub(crate) async fn publish_version(pool: &Pool, req: &PublishVersion) -> R<Agen
     Ok(agent)
 }
 
-fn version_from_row(row: &DbRow) -> R<AgentVersion> {
+pub(super) fn version_from_row(row: &DbRow) -> R<AgentVersion> {
     Ok(AgentVersion {
         agent_id: AgentId(row.try_get("agent_id")?),
         version: parse_version(&row.try_get::<String, _>("version")?)?,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::shared::*;
 use crate::util::*;
 
-fn audit_from_row(row: &DbRow) -> R<AuditRecord> {
+pub(super) fn audit_from_row(row: &DbRow) -> R<AuditRecord> {
     let details: String = row.try_get("details")?;
     Ok(AuditRecord {
         id: AuditId(row.try_get("id")?),

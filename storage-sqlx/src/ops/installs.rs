@@ -9,7 +9,7 @@ use sqlx::{QueryBuilder, Row as _};
 use super::shared::*;
 use crate::util::*;
 
-fn install_from_row(row: &DbRow) -> R<Install> {
+pub(super) fn install_from_row(row: &DbRow) -> R<Install> {
     Ok(Install {
         user_id: UserId(row.try_get("user_id")?),
         agent_id: AgentId(row.try_get("agent_id")?),

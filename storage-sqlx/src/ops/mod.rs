@@ -16,13 +16,16 @@
 //!
 //! One module per storage trait of `agentmart_core::storage`, each built only
 //! on `shared` (types, transactions and the helpers several domains need);
-//! this module re-exports their operations for `SqlxStore`.
+//! this module re-exports their operations for `SqlxStore`. The exception is
+//! `export` (whole-store export/import), which reads every table and so uses
+//! the row decoders of the domain modules.
 
 mod shared;
 
 mod agents;
 mod audit;
 mod catalog;
+mod export;
 mod installs;
 mod ratings;
 mod sessions;
@@ -33,6 +36,7 @@ mod users;
 pub(crate) use agents::*;
 pub(crate) use audit::*;
 pub(crate) use catalog::*;
+pub(crate) use export::*;
 pub(crate) use installs::*;
 pub(crate) use ratings::*;
 pub(crate) use sessions::*;

@@ -10,7 +10,7 @@ use crate::util::*;
 
 const REVIEW_COLS: &str = "id, agent_id, user_id, stars, title, body, version, created_at, updated_at";
 
-fn review_from_row(row: &DbRow) -> R<Review> {
+pub(super) fn review_from_row(row: &DbRow) -> R<Review> {
     let stars: i16 = row.try_get("stars")?;
     Ok(Review {
         id: ReviewId(row.try_get("id")?),

@@ -13,7 +13,7 @@ use crate::util::*;
 const SESSION_COLS: &str =
     "s.id, s.user_id, s.created_at, s.last_used_at, s.expires_at, s.user_agent, s.ip, s.revoked_at";
 
-fn session_from_row(row: &DbRow) -> R<Session> {
+pub(super) fn session_from_row(row: &DbRow) -> R<Session> {
     Ok(Session {
         id: SessionId(row.try_get("id")?),
         user_id: UserId(row.try_get("user_id")?),

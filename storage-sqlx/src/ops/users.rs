@@ -10,10 +10,10 @@ use uuid::Uuid;
 use super::shared::*;
 use crate::util::*;
 
-const USER_COLS: &str = "id, email, email_verified, handle, display_name, bio, avatar_url, role, disabled, \
+pub(super) const USER_COLS: &str = "id, email, email_verified, handle, display_name, bio, avatar_url, role, disabled, \
                          password_hash, external_id, created_at, updated_at";
 
-fn user_from_row(row: &DbRow) -> R<UserRecord> {
+pub(super) fn user_from_row(row: &DbRow) -> R<UserRecord> {
     let role: String = row.try_get("role")?;
     Ok(UserRecord {
         id: UserId(row.try_get("id")?),
@@ -317,7 +317,7 @@ pub(crate) async fn delete_user(pool: &Pool, id: UserId, now: DateTime<Utc>, aud
     Ok(())
 }
 
-fn kind_str(k: OneTimeTokenKind) -> &'static str {
+pub(super) fn kind_str(k: OneTimeTokenKind) -> &'static str {
     k.as_str()
 }
 

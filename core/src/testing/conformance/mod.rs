@@ -9,11 +9,12 @@
 //! [`tokio::spawn`]).
 //!
 //! Run them all with [`conformance_tests!`](crate::conformance_tests), which
-//! also runs the [model test](crate::testing::model): **79 cases + the model
-//! test = 80 tests per backend** (memory, sled, SQLite in memory and on a WAL
+//! also runs the [model test](crate::testing::model): **80 cases + the model
+//! test = 81 tests per backend** (memory, sled, SQLite in memory and on a WAL
 //! file, PostgreSQL). 63 cases drive the storage calls directly; the 7 of
 //! [`services`] build the public services ([`Agentmart`](crate::Agentmart)) over
-//! the store and check the invariants users see, under concurrency. The cases,
+//! the store and check the invariants users see, under concurrency; [`transfer`]
+//! exports a filled store and imports it into a second fresh one. The cases,
 //! by module:
 //!
 //! - [`users`] — `user_create_and_get`, `user_create_conflicts`,
@@ -57,6 +58,9 @@
 //!   `concurrent_session_capped_creates`, `user_one_time_token_find_and_delete`,
 //!   `agent_versions_page`.
 //!
+//! - [`transfer`] — `transfer_round_trip` (takes two fresh stores; run by the
+//!   macro as its own test).
+//!
 //! A new case is a `pub async fn` in the module of its domain, listed here and
 //! in the `conformance_tests!` macro (which expands it for every backend).
 
@@ -71,5 +75,6 @@ pub mod services;
 pub mod sessions;
 pub(crate) mod support;
 pub mod throttle;
+pub mod transfer;
 pub mod usage;
 pub mod users;

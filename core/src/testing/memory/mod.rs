@@ -15,6 +15,7 @@ use crate::text::index_terms;
 
 mod agents;
 mod audit;
+mod export;
 mod market;
 mod sessions;
 mod users;
@@ -59,7 +60,7 @@ struct RefreshToken {
     superseded: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct State {
     users: BTreeMap<UserId, UserRecord>,
     sessions: BTreeMap<SessionId, Session>,
