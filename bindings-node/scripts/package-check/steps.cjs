@@ -8,6 +8,8 @@ const assert = require('node:assert/strict')
 const { randomBytes } = require('node:crypto')
 
 const PASSWORD = 'correct horse battery staple'
+// Login throttling keys clients by address: the bindings refuse a login without one.
+const CLIENT = { ip: '203.0.113.7' }
 
 async function run(agentmart, storeUrl) {
   const { Agentmart, AgentmartError, errorCodes } = agentmart
@@ -18,7 +20,7 @@ async function run(agentmart, storeUrl) {
   })
   try {
     const { user } = await mart.auth.register({ email: 'ada@example.com', password: PASSWORD })
-    const tokens = await mart.auth.login({ email: 'ada@example.com', password: PASSWORD })
+    const tokens = await mart.auth.login({ email: 'ada@example.com', password: PASSWORD }, CLIENT)
     const ada = await mart.auth.authenticate(tokens.accessToken)
     assert.equal(ada.userId, user.id)
 
@@ -36,7 +38,7 @@ async function run(agentmart, storeUrl) {
     const page = await mart.market.list(null, { sort: 'newest' })
     assert.deepEqual(page.items.map((a) => `${a.owner}/${a.slug}@${a.latestVersion}`), [`${user.handle}/summarizer@1.0.0`])
 
-    await assert.rejects(mart.auth.login({ email: 'ada@example.com', password: 'wrong password' }), (err) => {
+    await assert.rejects(mart.auth.login({ email: 'ada@example.com', password: 'wrong password' }, CLIENT), (err) => {
       assert.ok(err instanceof AgentmartError, `an AgentmartError, got ${err}`)
       assert.equal(err.code, 'invalid_credentials')
       return true
