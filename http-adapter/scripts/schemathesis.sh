@@ -127,6 +127,19 @@ AM_FRESH_LOGIN="me@example.com:${PASSWORD}" run --max-examples 10 --include-path
 echo "== the throwaway user deletes the account"
 AM_FRESH_LOGIN="me@example.com:${PASSWORD}" AM_DELETE_ACCOUNT=1 run --max-examples 5 --include-name 'DELETE /v1/me'
 
+# The generated session-ending calls rarely hit a real session id or the
+# right password, so reach both once with real values (logged like the rest).
+echo "== a parting user ends one of its sessions by id, then deletes the account"
+PARTING=$(register parting parting | json '["tokens"]["access_token"]')
+login parting >/dev/null
+OTHER_SID=$(call GET /v1/auth/sessions "$PARTING" \
+  | python3 -c "import sys,json; print(next(s['id'] for s in json.load(sys.stdin)['items'] if not s['current']))")
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE "${BASE}/v1/auth/sessions/${OTHER_SID}" -H "authorization: Bearer ${PARTING}")
+echo "DELETE /v1/auth/sessions/{id} ${code}" >>"$AM_STATUS_LOG"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE "${BASE}/v1/me" -H "authorization: Bearer ${PARTING}" \
+  -H 'content-type: application/json' -d "{\"password\":\"${PASSWORD}\"}")
+echo "DELETE /v1/me ${code}" >>"$AM_STATUS_LOG"
+
 echo "== every operation answered 2xx (statuses seen per operation)"
 curl -fsS "${BASE}/openapi.json" >openapi.json
 python3 - openapi.json "$AM_STATUS_LOG" <<'PY'
