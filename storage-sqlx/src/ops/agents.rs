@@ -32,6 +32,34 @@ async fn live_agent(conn: &mut Conn, id: AgentId) -> R<Agent> {
 
 /// The slug is pre-checked inside the transaction; on PostgreSQL the unique
 /// index `agents_owner_slug_key` backs it against concurrent creators.
+/// The draft's row for `agent`, as stored, in `conn`.
+pub(super) async fn insert_draft_row(conn: &mut Conn, agent: AgentId, draft: &Draft) -> R<()> {
+    sqlx::query("INSERT INTO drafts (agent_id, definition, updated_at) VALUES ($1, $2, $3)")
+        .bind(agent.0)
+        .bind(definition_text(&draft.definition)?)
+        .bind(ts(draft.updated_at)?)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The published version's row, as stored, in `conn`.
+pub(super) async fn insert_version_row(conn: &mut Conn, v: &AgentVersion) -> R<()> {
+    sqlx::query(
+        "INSERT INTO agent_versions (agent_id, version, definition, changelog, published_at, published_by) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(v.agent_id.0)
+    .bind(v.version.to_string())
+    .bind(definition_text(&v.definition)?)
+    .bind(&v.changelog)
+    .bind(ts(v.published_at)?)
+    .bind(v.published_by.0)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 pub(crate) async fn create_agent(pool: &Pool, agent: &Agent, draft: &Draft, audit: &AuditRecord) -> R<()> {
     let mut tx = begin(pool).await?;
     if sqlx::query("SELECT 1 FROM agents WHERE owner_id = $1 AND slug = $2")
@@ -59,12 +87,7 @@ pub(crate) async fn create_agent(pool: &Pool, agent: &Agent, draft: &Draft, audi
     .bind(ranking::damped_rating(&AgentStats::default()))
     .execute(&mut *tx)
     .await?;
-    sqlx::query("INSERT INTO drafts (agent_id, definition, updated_at) VALUES ($1, $2, $3)")
-        .bind(agent.id.0)
-        .bind(definition_text(&draft.definition)?)
-        .bind(ts(draft.updated_at)?)
-        .execute(&mut *tx)
-        .await?;
+    insert_draft_row(&mut tx, agent.id, draft).await?;
     insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(())
@@ -208,18 +231,7 @@ pub(crate) async fn publish_version(pool: &Pool, req: &PublishVersion) -> R<Agen
         .await?
         .is_some();
     req.check(&agent, exists)?;
-    sqlx::query(
-        "INSERT INTO agent_versions (agent_id, version, definition, changelog, published_at, published_by) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(v.agent_id.0)
-    .bind(&version_text)
-    .bind(definition_text(&v.definition)?)
-    .bind(&v.changelog)
-    .bind(ts(v.published_at)?)
-    .bind(v.published_by.0)
-    .execute(&mut *tx)
-    .await?;
+    insert_version_row(&mut tx, v).await?;
     agent.apply_publish(v);
     sqlx::query(
         "UPDATE agents SET latest_version = $2, updated_at = $3, published_at = $4, status = $5, in_catalog = $6, \

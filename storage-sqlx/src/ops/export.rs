@@ -7,13 +7,13 @@ use agentmart_core::ranking;
 use agentmart_core::storage::*;
 use sqlx::Row as _;
 
-use super::agents::{refresh_catalog, version_from_row};
+use super::agents::{insert_draft_row, insert_version_row, refresh_catalog, version_from_row};
 use super::audit::audit_from_row;
 use super::installs::install_from_row;
-use super::ratings::review_from_row;
-use super::sessions::session_from_row;
+use super::ratings::{insert_review_row, review_from_row};
+use super::sessions::{insert_refresh_token, insert_session_row, session_from_row};
 use super::shared::*;
-use super::users::{USER_COLS, kind_str, user_from_row};
+use super::users::{USER_COLS, insert_one_time_token_row, insert_user_row, user_from_row};
 use crate::util::*;
 
 fn wrong_cursor() -> Fail {
@@ -240,66 +240,10 @@ pub(crate) async fn import_batch(pool: &Pool, records: &[ExportRecord]) -> R<()>
 
 async fn import_one(conn: &mut Conn, record: &ExportRecord) -> R<()> {
     match record {
-        ExportRecord::User(user) => {
-            sqlx::query(
-                "INSERT INTO users (id, email, email_verified, handle, display_name, bio, avatar_url, role, disabled, \
-                 password_hash, external_id, created_at, updated_at, email_key) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            )
-            .bind(user.id.0)
-            .bind(user.email.as_deref())
-            .bind(user.email_verified)
-            .bind(user.handle.as_str())
-            .bind(&user.display_name)
-            .bind(&user.bio)
-            .bind(&user.avatar_url)
-            .bind(user.role.as_str())
-            .bind(user.disabled)
-            .bind(&user.password_hash)
-            .bind(&user.external_id)
-            .bind(ts(user.created_at)?)
-            .bind(ts(user.updated_at)?)
-            .bind(user.email.as_ref().map(Email::key))
-            .execute(&mut *conn)
-            .await?;
-        }
-        ExportRecord::Session(s) => {
-            sqlx::query(
-                "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, user_agent, ip, revoked_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(s.id.0)
-            .bind(s.user_id.0)
-            .bind(ts(s.created_at)?)
-            .bind(ts(s.last_used_at)?)
-            .bind(ts(s.expires_at)?)
-            .bind(&s.user_agent)
-            .bind(&s.ip)
-            .bind(ts_opt(s.revoked_at)?)
-            .execute(&mut *conn)
-            .await?;
-        }
-        ExportRecord::RefreshToken(r) => {
-            sqlx::query("INSERT INTO refresh_tokens (hash, session_id, current) VALUES ($1, $2, $3)")
-                .bind(&r.hash.0[..])
-                .bind(r.session_id.0)
-                .bind(r.current)
-                .execute(&mut *conn)
-                .await?;
-        }
-        ExportRecord::OneTimeToken(t) => {
-            sqlx::query(
-                "INSERT INTO one_time_tokens (hash, kind, user_id, email, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&t.hash.0[..])
-            .bind(kind_str(t.kind))
-            .bind(t.user_id.0)
-            .bind(t.email.as_deref())
-            .bind(ts(t.created_at)?)
-            .bind(ts(t.expires_at)?)
-            .execute(&mut *conn)
-            .await?;
-        }
+        ExportRecord::User(user) => insert_user_row(conn, user).await?,
+        ExportRecord::Session(s) => insert_session_row(conn, s).await?,
+        ExportRecord::RefreshToken(r) => insert_refresh_token(conn, &r.hash, r.session_id, r.current).await?,
+        ExportRecord::OneTimeToken(t) => insert_one_time_token_row(conn, t).await?,
         ExportRecord::Agent(AgentRecord { agent, stats }) => {
             let h = stats.histogram;
             sqlx::query(
@@ -333,27 +277,9 @@ async fn import_one(conn: &mut Conn, record: &ExportRecord) -> R<()> {
             .execute(&mut *conn)
             .await?;
         }
-        ExportRecord::Draft(d) => {
-            sqlx::query("INSERT INTO drafts (agent_id, definition, updated_at) VALUES ($1, $2, $3)")
-                .bind(d.agent_id.0)
-                .bind(definition_text(&d.definition)?)
-                .bind(ts(d.updated_at)?)
-                .execute(&mut *conn)
-                .await?;
-        }
+        ExportRecord::Draft(d) => insert_draft_row(conn, d.agent_id, d).await?,
         ExportRecord::Version(v) => {
-            sqlx::query(
-                "INSERT INTO agent_versions (agent_id, version, definition, changelog, published_at, published_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(v.agent_id.0)
-            .bind(v.version.to_string())
-            .bind(definition_text(&v.definition)?)
-            .bind(&v.changelog)
-            .bind(ts(v.published_at)?)
-            .bind(v.published_by.0)
-            .execute(&mut *conn)
-            .await?;
+            insert_version_row(conn, v).await?;
             let latest: Option<String> = sqlx::query("SELECT latest_version FROM agents WHERE id = $1")
                 .bind(v.agent_id.0)
                 .fetch_one(&mut *conn)
@@ -375,23 +301,7 @@ async fn import_one(conn: &mut Conn, record: &ExportRecord) -> R<()> {
             .execute(&mut *conn)
             .await?;
         }
-        ExportRecord::Review(r) => {
-            sqlx::query(
-                "INSERT INTO reviews (id, agent_id, user_id, stars, title, body, version, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(r.id.0)
-            .bind(r.agent_id.0)
-            .bind(r.user_id.0)
-            .bind(i16::from(r.stars.get()))
-            .bind(&r.title)
-            .bind(&r.body)
-            .bind(r.version.as_ref().map(|v| v.to_string()))
-            .bind(ts(r.created_at)?)
-            .bind(ts(r.updated_at)?)
-            .execute(&mut *conn)
-            .await?;
-        }
+        ExportRecord::Review(r) => insert_review_row(conn, r).await?,
         ExportRecord::UsageDay(u) => {
             sqlx::query("INSERT INTO usage_days (agent_id, day, events, units, users) VALUES ($1, $2, $3, $4, $5)")
                 .bind(u.agent_id.0)

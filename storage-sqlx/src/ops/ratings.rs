@@ -26,6 +26,26 @@ pub(super) fn review_from_row(row: &DbRow) -> R<Review> {
 }
 
 /// Under the agent's row lock (see `lock_stats`).
+/// The review's row, as stored, in `conn`.
+pub(super) async fn insert_review_row(conn: &mut Conn, review: &Review) -> R<()> {
+    sqlx::query(
+        "INSERT INTO reviews (id, agent_id, user_id, stars, title, body, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(review.id.0)
+    .bind(review.agent_id.0)
+    .bind(review.user_id.0)
+    .bind(i16::from(review.stars.get()))
+    .bind(&review.title)
+    .bind(&review.body)
+    .bind(review.version.as_ref().map(|v| v.to_string()))
+    .bind(ts(review.created_at)?)
+    .bind(ts(review.updated_at)?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 pub(crate) async fn upsert_rating(pool: &Pool, review: &Review, audit: &AuditRecord) -> R<RatingOutcome> {
     let stars = i16::from(review.stars.get());
     let mut tx = begin(pool).await?;
@@ -55,21 +75,7 @@ pub(crate) async fn upsert_rating(pool: &Pool, review: &Review, audit: &AuditRec
             (false, stored)
         }
         None => {
-            sqlx::query(
-                "INSERT INTO reviews (id, agent_id, user_id, stars, title, body, version, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(review.id.0)
-            .bind(review.agent_id.0)
-            .bind(review.user_id.0)
-            .bind(stars)
-            .bind(&review.title)
-            .bind(&review.body)
-            .bind(&version)
-            .bind(ts(review.created_at)?)
-            .bind(ts(review.updated_at)?)
-            .execute(&mut *tx)
-            .await?;
+            insert_review_row(&mut tx, review).await?;
             (true, review.clone())
         }
     };

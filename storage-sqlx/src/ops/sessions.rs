@@ -26,8 +26,14 @@ pub(super) fn session_from_row(row: &DbRow) -> R<Session> {
     })
 }
 
-/// The session row and its first (current) refresh-token hash, in `tx`.
+/// The session row and its first (current) refresh-token hash, in `conn`.
 async fn insert_session(conn: &mut Conn, session: &Session, refresh: &TokenHash) -> R<()> {
+    insert_session_row(conn, session).await?;
+    insert_refresh_token(conn, refresh, session.id, true).await
+}
+
+/// The session's row, as stored, in `conn`.
+pub(super) async fn insert_session_row(conn: &mut Conn, session: &Session) -> R<()> {
     sqlx::query(
         "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, user_agent, ip, revoked_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -42,10 +48,20 @@ async fn insert_session(conn: &mut Conn, session: &Session, refresh: &TokenHash)
     .bind(ts_opt(session.revoked_at)?)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// One refresh-token hash of a session (`current` = the one that redeems), in `conn`.
+pub(super) async fn insert_refresh_token(
+    conn: &mut Conn,
+    hash: &TokenHash,
+    session: SessionId,
+    current: bool,
+) -> R<()> {
     sqlx::query("INSERT INTO refresh_tokens (hash, session_id, current) VALUES ($1, $2, $3)")
-        .bind(&refresh.0[..])
-        .bind(session.id.0)
-        .bind(true)
+        .bind(&hash.0[..])
+        .bind(session.0)
+        .bind(current)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -155,12 +171,7 @@ pub(crate) async fn redeem_refresh_token(pool: &Pool, req: &RedeemRefresh) -> R<
         .bind(false)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO refresh_tokens (hash, session_id, current) VALUES ($1, $2, $3)")
-        .bind(&req.replacement.0[..])
-        .bind(sid)
-        .bind(true)
-        .execute(&mut *tx)
-        .await?;
+    insert_refresh_token(&mut tx, &req.replacement, SessionId(sid), true).await?;
     sqlx::query("UPDATE sessions SET last_used_at = $2 WHERE id = $1").bind(sid).bind(now).execute(&mut *tx).await?;
     session.last_used_at = req.now;
     insert_audit(&mut tx, &req.rotated_audit).await?;

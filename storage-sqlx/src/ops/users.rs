@@ -88,6 +88,14 @@ pub(crate) async fn create_user(pool: &Pool, user: &UserRecord, audit: &AuditRec
     {
         return Err(StorageError::Conflict(ConflictKind::ExternalId).into());
     }
+    insert_user_row(&mut tx, user).await?;
+    insert_audit(&mut tx, audit).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The user's row, as stored (its lookup key derived from the email), in `conn`.
+pub(super) async fn insert_user_row(conn: &mut Conn, user: &UserRecord) -> R<()> {
     sqlx::query(
         "INSERT INTO users (id, email, email_verified, handle, display_name, bio, avatar_url, role, disabled, \
          password_hash, external_id, created_at, updated_at, email_key) \
@@ -107,10 +115,24 @@ pub(crate) async fn create_user(pool: &Pool, user: &UserRecord, audit: &AuditRec
     .bind(ts(user.created_at)?)
     .bind(ts(user.updated_at)?)
     .bind(user.email.as_ref().map(Email::key))
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    insert_audit(&mut tx, audit).await?;
-    tx.commit().await?;
+    Ok(())
+}
+
+/// The one-time token's row, as stored, in `conn`.
+pub(super) async fn insert_one_time_token_row(conn: &mut Conn, token: &OneTimeToken) -> R<()> {
+    sqlx::query(
+        "INSERT INTO one_time_tokens (hash, kind, user_id, email, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&token.hash.0[..])
+    .bind(kind_str(token.kind))
+    .bind(token.user_id.0)
+    .bind(token.email.as_deref())
+    .bind(ts(token.created_at)?)
+    .bind(ts(token.expires_at)?)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -317,7 +339,7 @@ pub(crate) async fn delete_user(pool: &Pool, id: UserId, now: DateTime<Utc>, aud
     Ok(())
 }
 
-pub(super) fn kind_str(k: OneTimeTokenKind) -> &'static str {
+fn kind_str(k: OneTimeTokenKind) -> &'static str {
     k.as_str()
 }
 
@@ -328,17 +350,7 @@ pub(crate) async fn put_one_time_token(pool: &Pool, token: &OneTimeToken, audit:
         .bind(kind_str(token.kind))
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
-        "INSERT INTO one_time_tokens (hash, kind, user_id, email, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&token.hash.0[..])
-    .bind(kind_str(token.kind))
-    .bind(token.user_id.0)
-    .bind(token.email.as_deref())
-    .bind(ts(token.created_at)?)
-    .bind(ts(token.expires_at)?)
-    .execute(&mut *tx)
-    .await?;
+    insert_one_time_token_row(&mut tx, token).await?;
     insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(())
