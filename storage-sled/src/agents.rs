@@ -118,13 +118,9 @@ impl AgentStore for SledStore {
         for k in self.tree(T::Versions).scan_prefix(id.to_bytes()).keys() {
             let k = k.map_err(sled_err)?;
             let text = k.get(16..).and_then(|b| std::str::from_utf8(b).ok()).ok_or_else(|| corrupt("version key"))?;
-            let version = semver::Version::parse(text).map_err(|_| corrupt("version key"))?;
-            if before.is_none_or(|b| version < *b) {
-                versions.push(version);
-            }
+            versions.push(semver::Version::parse(text).map_err(|_| corrupt("version key"))?);
         }
-        versions.sort_by(|a, b| b.cmp(a));
-        versions.truncate(usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1));
+        let versions = agentmart_core::storage::versions_page(versions, before, limit);
         let mut out = Vec::with_capacity(versions.len());
         for version in &versions {
             match self.get_json(T::Versions, &version_key(id, version))? {

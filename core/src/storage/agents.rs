@@ -38,6 +38,22 @@ impl PublishVersion {
     }
 }
 
+/// The versions of one page of [`AgentStore::list_versions_page`], in page
+/// order: newest (highest semver) first, strictly below `before`, at most
+/// `limit + 1`. For backends that cannot order semver themselves (SQL
+/// compares text, sled's keys are text) and so read every version string of
+/// the agent, then fetch only the page's rows.
+pub fn versions_page(
+    versions: impl IntoIterator<Item = semver::Version>,
+    before: Option<&semver::Version>,
+    limit: u32,
+) -> Vec<semver::Version> {
+    let mut page: Vec<semver::Version> = versions.into_iter().filter(|v| before.is_none_or(|b| v < b)).collect();
+    page.sort_by(|a, b| b.cmp(a));
+    page.truncate(usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1));
+    page
+}
+
 /// Agents, drafts and versions (the builder's side).
 #[async_trait]
 pub trait AgentStore: Send + Sync {

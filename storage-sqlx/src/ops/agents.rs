@@ -287,13 +287,9 @@ pub(crate) async fn list_versions_page(
     let mut versions = Vec::with_capacity(rows.len());
     for row in &rows {
         let text: String = row.try_get("version")?;
-        let version = semver::Version::parse(&text).map_err(|_| corrupt(format!("version `{text}`")))?;
-        if before.is_none_or(|b| version < *b) {
-            versions.push(version);
-        }
+        versions.push(semver::Version::parse(&text).map_err(|_| corrupt(format!("version `{text}`")))?);
     }
-    versions.sort_by(|a, b| b.cmp(a));
-    versions.truncate(usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1));
+    let versions = versions_page(versions, before, limit);
     let mut out = Vec::with_capacity(versions.len());
     for version in &versions {
         match get_version(pool, id, version).await? {
