@@ -12,10 +12,24 @@ use chrono::{DateTime, Utc};
 use crate::SledStore;
 use crate::codec::{corrupt, from_micros, id16, key};
 use crate::tx::session_rows::{put_session, revoke_in_tx, user_session_ids};
-use crate::tx::{T, abort, sled_err, tx_get_json};
+use crate::tx::{T, TxResult, View, abort, sled_err, tx_get_json};
 
 pub(crate) const CURRENT: u8 = 1;
 pub(crate) const SUPERSEDED: u8 = 0;
+
+/// Inserts a new session with its current refresh-token hash; a taken
+/// session id or hash aborts the transaction with a conflict.
+fn insert_new_session(v: &View<'_>, session: &Session, refresh: &TokenHash) -> TxResult<()> {
+    if v.t(T::Sessions)?.get(session.id.to_bytes())?.is_some() {
+        return Err(abort(StorageError::Conflict(ConflictKind::Other("session id already exists".into()))));
+    }
+    if v.t(T::Refresh)?.get(refresh.0)?.is_some() {
+        return Err(abort(StorageError::Conflict(ConflictKind::Other("refresh token hash already exists".into()))));
+    }
+    put_session(v, session)?;
+    v.t(T::Refresh)?.insert(&refresh.0, key(&[&session.id.to_bytes(), &[CURRENT]]))?;
+    Ok(())
+}
 
 #[async_trait]
 impl SessionStore for SledStore {
@@ -23,16 +37,7 @@ impl SessionStore for SledStore {
         let guard = self.user_lock(session.user_id);
         let committed =
             self.tx(&[T::Sessions, T::SessAuth, T::UserSessions, T::Refresh, T::Audit, T::AuditSubject], |v| {
-                if v.t(T::Sessions)?.get(session.id.to_bytes())?.is_some() {
-                    return Err(abort(StorageError::Conflict(ConflictKind::Other("session id already exists".into()))));
-                }
-                if v.t(T::Refresh)?.get(refresh.0)?.is_some() {
-                    return Err(abort(StorageError::Conflict(ConflictKind::Other(
-                        "refresh token hash already exists".into(),
-                    ))));
-                }
-                put_session(v, session)?;
-                v.t(T::Refresh)?.insert(&refresh.0, key(&[&session.id.to_bytes(), &[CURRENT]]))?;
+                insert_new_session(v, session, refresh)?;
                 v.audit(audit)
             });
         drop(guard);
@@ -169,14 +174,6 @@ impl SessionStore for SledStore {
         let keep = usize::try_from(cap.max_active.saturating_sub(1)).unwrap_or(usize::MAX);
         let committed =
             self.tx(&[T::Sessions, T::SessAuth, T::UserSessions, T::Refresh, T::Audit, T::AuditSubject], |v| {
-                if v.t(T::Sessions)?.get(session.id.to_bytes())?.is_some() {
-                    return Err(abort(StorageError::Conflict(ConflictKind::Other("session id already exists".into()))));
-                }
-                if v.t(T::Refresh)?.get(refresh.0)?.is_some() {
-                    return Err(abort(StorageError::Conflict(ConflictKind::Other(
-                        "refresh token hash already exists".into(),
-                    ))));
-                }
                 let mut active = Vec::new();
                 for id in &ids {
                     if let Some(s) = tx_get_json::<Session>(v.t(T::Sessions)?, &id.to_bytes())?
@@ -190,8 +187,7 @@ impl SessionStore for SledStore {
                 for (_, id) in &active[..evict] {
                     revoke_in_tx(v, *id, cap.active.now, false)?;
                 }
-                put_session(v, session)?;
-                v.t(T::Refresh)?.insert(&refresh.0, key(&[&session.id.to_bytes(), &[CURRENT]]))?;
+                insert_new_session(v, session, refresh)?;
                 v.audit(audit)?;
                 if evict > 0 {
                     v.audit(&cap.evicted_audit)?;
