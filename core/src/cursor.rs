@@ -84,10 +84,15 @@ impl CursorCodec {
         position: &P,
     ) -> Result<String> {
         let json = serde_json::to_vec(position).map_err(Error::internal)?;
-        let mut bytes = Vec::with_capacity(1 + SCOPE_LEN + json.len() + TAG_LEN);
+        self.seal(scope, &json)
+    }
+
+    /// `version | scope hash | payload | tag`, base64url: the cursor around a payload.
+    fn seal<S: Serialize + ?Sized>(&self, scope: &S, payload: &[u8]) -> Result<String> {
+        let mut bytes = Vec::with_capacity(1 + SCOPE_LEN + payload.len() + TAG_LEN);
         bytes.push(VERSION);
         bytes.extend_from_slice(&scope_hash(scope)?);
-        bytes.extend_from_slice(&json);
+        bytes.extend_from_slice(payload);
         let mut mac = self.mac();
         mac.update(&bytes);
         let tag = mac.finalize().into_bytes();
@@ -99,15 +104,7 @@ impl CursorCodec {
     /// the fuzz target (so the position parser sees every input).
     #[cfg(feature = "fuzzing")]
     pub(crate) fn sign_raw_for_fuzzing<S: Serialize + ?Sized>(&self, scope: &S, payload: &[u8]) -> String {
-        let mut bytes = Vec::with_capacity(1 + SCOPE_LEN + payload.len() + TAG_LEN);
-        bytes.push(VERSION);
-        bytes.extend_from_slice(&scope_hash(scope).expect("a string scope serialises"));
-        bytes.extend_from_slice(payload);
-        let mut mac = self.mac();
-        mac.update(&bytes);
-        let tag = mac.finalize().into_bytes();
-        bytes.extend_from_slice(&tag[..TAG_LEN]);
-        URL_SAFE_NO_PAD.encode(bytes)
+        self.seal(scope, payload).expect("a string scope serialises")
     }
 
     /// The position in a cursor made by [`CursorCodec::encode`] with the same
