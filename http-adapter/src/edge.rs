@@ -76,7 +76,7 @@ pub(crate) fn walk_forwarded(trusted: &[ipnet::IpNet], headers: &HeaderMap, peer
 }
 
 /// One `X-Forwarded-For` hop: an address, optionally with a port.
-fn parse_hop(hop: &str) -> Option<IpAddr> {
+pub(crate) fn parse_hop(hop: &str) -> Option<IpAddr> {
     hop.parse::<IpAddr>().ok().or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
 }
 

@@ -26,12 +26,7 @@ pub fn forwarded_for(input: &[u8]) {
             .flat_map(|line| line.split(','))
             .map(str::trim)
             .filter(|hop| !hop.is_empty())
-            .all(|hop| {
-                hop.parse::<IpAddr>()
-                    .ok()
-                    .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
-                    .is_some_and(|ip| trusted.iter().any(|n| n.contains(&ip)))
-            });
+            .all(|hop| crate::edge::parse_hop(hop).is_some_and(|ip| trusted.iter().any(|n| n.contains(&ip))));
         let is_trusted = trusted.iter().any(|n| n.contains(&client));
         assert!(!is_trusted || all_trusted, "a trusted proxy {client} was taken for the client");
     }
