@@ -182,6 +182,22 @@ impl PyAgentmart {
         self.shared.run(py, |m| async move { m.flush().await })
     }
 
+    /// One sweeper tick: deletes at most `batch` records of each kind that
+    /// nothing needs any more (ended sessions past the grace period with
+    /// their refresh hashes, stale counters, expired one-time tokens, old
+    /// per-day usage-user sets). Returns the counts per kind:
+    /// `{"sessions": n, "counters": n, "one_time_tokens": n, "usage_users": n}`.
+    #[pyo3(signature = (batch = 1000))]
+    fn sweep(&self, py: Python<'_>, batch: u32) -> PyResult<std::collections::BTreeMap<&'static str, u64>> {
+        let report = self.shared.run(py, |m| async move { m.sweep(batch).await })?;
+        Ok(std::collections::BTreeMap::from([
+            ("sessions", report.sessions),
+            ("counters", report.counters),
+            ("one_time_tokens", report.one_time_tokens),
+            ("usage_users", report.usage_users),
+        ]))
+    }
+
     /// Flushes and releases the store. Later calls raise `agentmart.Unavailable`.
     /// Closing twice is harmless.
     fn close(&self, py: Python<'_>) -> PyResult<()> {

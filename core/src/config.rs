@@ -228,6 +228,34 @@ pub struct Config {
     /// Secret for signing list cursors; default derived from the JWT signing key.
     /// Must be the same on every instance over one database.
     pub cursor_secret: Option<Vec<u8>>,
+    /// What the sweeper ([`crate::Agentmart::sweep`]) keeps and for how long.
+    #[serde(default)]
+    pub sweep: SweepConfig,
+}
+
+/// Retention rules of the sweeper ([`crate::Agentmart::sweep`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SweepConfig {
+    /// How long an ended session (revoked, expired, or idle past
+    /// [`Config::session_idle_timeout`]) and its refresh-token hashes are
+    /// kept before they are purged (default 7 days). During this grace
+    /// period a replayed, already rotated refresh token of the session is
+    /// still recognised as reuse (audited as `session.refresh_reuse`);
+    /// afterwards it is an unknown token (refused all the same).
+    pub session_grace: Duration,
+    /// How long a throttle or rate-limit counter is kept after its last hit
+    /// (default 1 day). Never shorter than the login-throttle window plus its
+    /// longest back-off, whatever is set here; keep it at least as long as the
+    /// longest rate-limit window of the host (the HTTP adapter's default is 60 s).
+    /// "This client logged in before" markers are never purged.
+    pub counter_idle: Duration,
+}
+
+impl Default for SweepConfig {
+    fn default() -> Self {
+        Self { session_grace: Duration::from_secs(7 * 24 * 3600), counter_idle: Duration::from_secs(24 * 3600) }
+    }
 }
 
 impl Config {
@@ -258,6 +286,7 @@ impl Config {
             throttle: ThrottleConfig::default(),
             public_base_url: "http://localhost:8080".into(),
             cursor_secret: None,
+            sweep: SweepConfig::default(),
         }
     }
 

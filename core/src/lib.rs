@@ -106,6 +106,7 @@ pub mod ranking;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod storage;
+pub mod sweep;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod text;
@@ -115,7 +116,7 @@ pub use admin::AdminService;
 pub use agents::AgentsService;
 pub use auth::AuthService;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Config, HashingParams, JwtAlgorithm, JwtConfig, JwtKey, PasswordPolicy, ThrottleConfig};
+pub use config::{Config, HashingParams, JwtAlgorithm, JwtConfig, JwtKey, PasswordPolicy, SweepConfig, ThrottleConfig};
 pub use error::{Error, ErrorCode, FieldError, Result};
 pub use facade::{Agentmart, AgentmartBuilder};
 pub use ids::{AgentId, AuditId, ReviewId, SessionId, UserId};

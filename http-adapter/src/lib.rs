@@ -56,10 +56,12 @@ mod panics;
 pub mod problem;
 mod routes;
 mod state;
+pub mod sweeper;
 
 pub use edge::{REQUEST_ID_HEADER, RequestId};
 pub use options::{DEFAULT_BODY_LIMIT, HttpOptions, RateLimit};
 pub use problem::{ApiError, ApiResult, PROBLEM_JSON};
+pub use sweeper::{SweepSchedule, SweeperHandle, spawn_sweeper};
 
 use state::AppState;
 

@@ -82,6 +82,7 @@ mod export;
 mod market;
 mod sessions;
 mod store;
+mod sweep;
 mod throttle;
 mod tx;
 mod users;

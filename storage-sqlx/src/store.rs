@@ -386,3 +386,24 @@ impl ExportStore for SqlxStore {
         run!(self, import_batch(records))
     }
 }
+
+#[async_trait]
+impl SweepStore for SqlxStore {
+    async fn sweep_sessions(&self, rule: SessionSweep, limit: u32) -> StorageResult<u64> {
+        run!(self, sweep_sessions(rule, limit))
+    }
+    async fn sweep_counters(
+        &self,
+        idle_before: DateTime<Utc>,
+        keep_prefix: Option<&str>,
+        limit: u32,
+    ) -> StorageResult<u64> {
+        run!(self, sweep_counters(idle_before, keep_prefix, limit))
+    }
+    async fn sweep_one_time_tokens(&self, expired_before: DateTime<Utc>, limit: u32) -> StorageResult<u64> {
+        run!(self, sweep_one_time_tokens(expired_before, limit))
+    }
+    async fn sweep_usage_users(&self, before: NaiveDate, limit: u32) -> StorageResult<u64> {
+        run!(self, sweep_usage_users(before, limit))
+    }
+}

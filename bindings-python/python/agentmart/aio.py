@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from concurrent.futures import Executor
-from typing import Any, Callable, Mapping, Optional, Type, TypeVar, Union
+from typing import Any, Callable, Dict, Mapping, Optional, Type, TypeVar, Union
 
 from . import _native
 from ._types import Message
@@ -137,6 +137,10 @@ class AsyncAgentmart:
     async def flush(self) -> None:
         """Makes every acknowledged write durable."""
         await _run(self._executor, self._mart.flush)
+
+    async def sweep(self, batch: int = 1000) -> Dict[str, int]:
+        """One sweeper tick; counts purged per kind (see `Agentmart.sweep`)."""
+        return await _run(self._executor, self._mart.sweep, batch)
 
     async def close(self) -> None:
         """Flushes and releases the store; later calls raise `agentmart.Unavailable`."""

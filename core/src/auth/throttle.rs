@@ -127,7 +127,7 @@ impl<'a> LoginThrottle<'a> {
             inner,
             account_key: format!("login:acct:{account}"),
             client_key: client.as_ref().map(|c| format!("login:acct:{account}:client:{c}")),
-            known_key: client.as_ref().map(|c| format!("login:known:{account}:{c}")),
+            known_key: client.as_ref().map(|c| format!("{}{account}:{c}", crate::sweep::KNOWN_CLIENT_PREFIX)),
         }
     }
 

@@ -17,6 +17,7 @@ mod export;
 mod installs;
 mod ratings;
 mod sessions;
+mod sweep;
 mod throttle;
 mod usage;
 mod users;
@@ -28,6 +29,7 @@ pub use export::*;
 pub use installs::*;
 pub use ratings::*;
 pub use sessions::*;
+pub use sweep::*;
 pub use throttle::*;
 pub use usage::*;
 pub use users::*;
@@ -95,6 +97,7 @@ pub trait Store:
     + UsageStore
     + AuditStore
     + ExportStore
+    + SweepStore
     + StoreAdmin
     + Send
     + Sync
@@ -113,6 +116,7 @@ impl<T> Store for T where
         + UsageStore
         + AuditStore
         + ExportStore
+        + SweepStore
         + StoreAdmin
         + Send
         + Sync

@@ -560,6 +560,31 @@ impl ThrottleStore for FaultyStore {
 }
 
 #[async_trait]
+impl crate::storage::SweepStore for FaultyStore {
+    async fn sweep_sessions(&self, rule: crate::storage::SessionSweep, limit: u32) -> StorageResult<u64> {
+        self.enter("sweep_sessions").await?;
+        self.inner.sweep_sessions(rule, limit).await
+    }
+    async fn sweep_counters(
+        &self,
+        idle_before: DateTime<Utc>,
+        keep_prefix: Option<&str>,
+        limit: u32,
+    ) -> StorageResult<u64> {
+        self.enter("sweep_counters").await?;
+        self.inner.sweep_counters(idle_before, keep_prefix, limit).await
+    }
+    async fn sweep_one_time_tokens(&self, expired_before: DateTime<Utc>, limit: u32) -> StorageResult<u64> {
+        self.enter("sweep_one_time_tokens").await?;
+        self.inner.sweep_one_time_tokens(expired_before, limit).await
+    }
+    async fn sweep_usage_users(&self, before: NaiveDate, limit: u32) -> StorageResult<u64> {
+        self.enter("sweep_usage_users").await?;
+        self.inner.sweep_usage_users(before, limit).await
+    }
+}
+
+#[async_trait]
 impl UsageStore for FaultyStore {
     async fn record_usage(&self, event: &UsageEvent, trending_increment: f64) -> StorageResult<()> {
         self.enter("record_usage").await?;

@@ -30,7 +30,7 @@ pub use memory::MemoryStore;
 /// [`testing::conformance`](crate::testing::conformance), each named after its
 /// case (e.g. `storage_conformance::concurrent_redeem_refresh_token`), plus the
 /// `#[test] model_matches_memory_store` running [`testing::model`](crate::testing::model):
-/// 80 cases and the model test, 81 tests per backend (the storage cases, the
+/// 84 cases and the model test, 85 tests per backend (the storage cases, the
 /// service-level cases of [`conformance::services`](crate::testing::conformance::services),
 /// and `transfer_round_trip`, which gets two fresh stores).
 ///
@@ -82,6 +82,10 @@ macro_rules! conformance_tests {
             throttle::counter_clear,
             throttle::counter_release,
             throttle::concurrent_counter_hits,
+            sweep::sweep_sessions_purges_ended_with_refresh_hashes,
+            sweep::sweep_counters_purges_stale,
+            sweep::sweep_one_time_tokens_purges_expired,
+            sweep::sweep_usage_users_keeps_buckets,
             agents::agent_create_and_find,
             agents::agent_slug_conflicts,
             agents::agent_update_draft,

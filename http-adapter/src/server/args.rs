@@ -205,6 +205,17 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "AGENTMART_SHUTDOWN_TIMEOUT", value_name = "SECS")]
     pub(crate) shutdown_timeout: Option<u64>,
 
+    /// Seconds between ticks of the background sweeper, which purges ended
+    /// sessions, stale counters, expired one-time tokens and old usage sets.
+    /// Default 60 (`[sweep] interval_secs` in the file).
+    #[arg(long, env = "AGENTMART_SWEEP_INTERVAL", value_name = "SECS")]
+    pub(crate) sweep_interval: Option<u64>,
+
+    /// Records of each kind the sweeper deletes per call; 0 turns it off.
+    /// Default 1000 (`[sweep] batch` in the file).
+    #[arg(long, env = "AGENTMART_SWEEP_BATCH", value_name = "N")]
+    pub(crate) sweep_batch: Option<u32>,
+
     /// A session not refreshed for this long ends (its refresh answers
     /// `token_expired`). Default 604800 = 7 days (`[auth]
     /// session_idle_timeout_secs` in the file).

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use agentmart_core::{Agentmart, Config, Notifier};
-use agentmart_http::{HttpOptions, RateLimit, router};
+use agentmart_http::{HttpOptions, RateLimit, SweepSchedule, router, spawn_sweeper};
 use ipnet::IpNet;
 
 use super::args::{ServeArgs, StoreArgs};
@@ -95,7 +95,28 @@ pub(crate) fn core_config(args: &ServeArgs, file: &FileConfig, key: agentmart_co
     if args.no_limits {
         config.throttle.enabled = false;
     }
+    if let Some(secs) = file.sweep.session_grace_secs {
+        config.sweep.session_grace = Duration::from_secs(secs);
+    }
+    if let Some(secs) = file.sweep.counter_idle_secs {
+        config.sweep.counter_idle = Duration::from_secs(secs);
+    }
+    // Never purge a rate-limit counter whose window may still be running.
+    let rate_window = Duration::from_secs(file.http.auth_rate_limit_window_secs.unwrap_or(60).max(1));
+    config.sweep.counter_idle = config.sweep.counter_idle.max(rate_window);
     config
+}
+
+/// The background sweeper's schedule: the flags, else the file, else every 60 s, 1,000 per kind.
+pub(crate) fn sweep_schedule(args: &ServeArgs, file: &FileConfig) -> SweepSchedule {
+    let mut schedule = SweepSchedule::default();
+    if let Some(secs) = args.sweep_interval.or(file.sweep.interval_secs) {
+        schedule.interval = Duration::from_secs(secs.max(1));
+    }
+    if let Some(batch) = args.sweep_batch.or(file.sweep.batch) {
+        schedule.batch = batch;
+    }
+    schedule
 }
 
 /// How long a shutdown waits for in-flight requests: the flag (or its
@@ -152,6 +173,8 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Fatal> {
         startup_ms = started.elapsed().as_millis() as u64,
         "agentmart serving http://{addr} (API under /v1, health at /healthz{console})"
     );
+    let schedule = sweep_schedule(&args, &file);
+    let sweeper = spawn_sweeper(mart.clone(), schedule);
     let stopping = shutdown::watch(signals, drain);
     let server = axum::serve(listener, app).with_graceful_shutdown(shutdown::requested(stopping.clone()));
     let drain_expired = async {
@@ -174,6 +197,9 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Fatal> {
             Ok(())
         }
     };
+    // The sweeper's call in progress (one bounded batch) finishes first.
+    let swept = sweeper.stop().await;
+    tracing::info!(sessions = swept.sessions, counters = swept.counters, "sweeper stopped");
     let flushed = mart.flush().await;
     served.map_err(|e| Fatal(format!("server error: {e}")))?;
     flushed?;
@@ -233,6 +259,24 @@ mod tests {
         assert_eq!(options.trusted_proxies.len(), 2);
         assert_eq!(options.cors_allowed_origins, ["https://a.example"]);
         assert!(http_options(&serve_args(&["--trusted-proxy", "nope"]), &FileConfig::default()).is_err());
+    }
+
+    #[test]
+    fn sweep_settings_come_from_flags_then_the_file() {
+        let defaults = sweep_schedule(&serve_args(&[]), &FileConfig::default());
+        assert_eq!((defaults.interval, defaults.batch), (Duration::from_secs(60), 1000));
+        let file: FileConfig = toml::from_str(
+            "[sweep]\ninterval_secs = 5\nbatch = 7\nsession_grace_secs = 100\ncounter_idle_secs = 10\n\
+             [http]\nauth_rate_limit_window_secs = 3600\n",
+        )
+        .unwrap();
+        let from_file = sweep_schedule(&serve_args(&[]), &file);
+        assert_eq!((from_file.interval, from_file.batch), (Duration::from_secs(5), 7));
+        let flags = sweep_schedule(&serve_args(&["--sweep-interval", "9", "--sweep-batch", "0"]), &file);
+        assert_eq!((flags.interval, flags.batch), (Duration::from_secs(9), 0));
+        let config = core_config(&serve_args(&[]), &file, agentmart_core::JwtKey::hs256(vec![1; 32]));
+        assert_eq!(config.sweep.session_grace, Duration::from_secs(100));
+        assert_eq!(config.sweep.counter_idle, Duration::from_secs(3600), "never shorter than the rate-limit window");
     }
 
     #[test]

@@ -25,6 +25,12 @@
 //! login_throttling = true
 //! issuer = "agentmart"
 //! audience = "agentmart"
+//!
+//! [sweep]
+//! interval_secs = 60                # background sweeper tick
+//! batch = 1000                      # records of each kind per call; 0: off
+//! session_grace_secs = 604800       # ended sessions kept this long (reuse still detected)
+//! counter_idle_secs = 86400         # counters kept this long after their last hit
 //! ```
 
 use std::path::Path;
@@ -45,6 +51,19 @@ pub(crate) struct FileConfig {
     /// Token and login settings.
     #[serde(default)]
     pub(crate) auth: AuthSection,
+    /// The background sweeper.
+    #[serde(default)]
+    pub(crate) sweep: SweepSection,
+}
+
+/// `[sweep]`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SweepSection {
+    pub(crate) interval_secs: Option<u64>,
+    pub(crate) batch: Option<u32>,
+    pub(crate) session_grace_secs: Option<u64>,
+    pub(crate) counter_idle_secs: Option<u64>,
 }
 
 /// `[http]`.

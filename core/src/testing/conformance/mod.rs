@@ -9,9 +9,9 @@
 //! [`tokio::spawn`]).
 //!
 //! Run them all with [`conformance_tests!`](crate::conformance_tests), which
-//! also runs the [model test](crate::testing::model): **80 cases + the model
-//! test = 81 tests per backend** (memory, sled, SQLite in memory and on a WAL
-//! file, PostgreSQL). 63 cases drive the storage calls directly; the 7 of
+//! also runs the [model test](crate::testing::model): **84 cases + the model
+//! test = 85 tests per backend** (memory, sled, SQLite in memory and on a WAL
+//! file, PostgreSQL). 67 cases drive the storage calls directly; the 7 of
 //! [`services`] build the public services ([`Agentmart`](crate::Agentmart)) over
 //! the store and check the invariants users see, under concurrency; [`transfer`]
 //! exports a filled store and imports it into a second fresh one. The cases,
@@ -58,6 +58,9 @@
 //!   `concurrent_session_capped_creates`, `user_one_time_token_find_and_delete`,
 //!   `agent_versions_page`.
 //!
+//! - [`sweep`] — `sweep_sessions_purges_ended_with_refresh_hashes`, `sweep_counters_purges_stale`,
+//!   `sweep_one_time_tokens_purges_expired`, `sweep_usage_users_keeps_buckets`;
+//!
 //! - [`transfer`] — `transfer_round_trip` (takes two fresh stores; run by the
 //!   macro as its own test).
 //!
@@ -74,6 +77,7 @@ pub mod ratings;
 pub mod services;
 pub mod sessions;
 pub(crate) mod support;
+pub mod sweep;
 pub mod throttle;
 pub mod transfer;
 pub mod usage;

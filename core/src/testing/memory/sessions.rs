@@ -221,3 +221,70 @@ impl ThrottleStore for MemoryStore {
         Ok(())
     }
 }
+
+#[async_trait]
+impl crate::storage::SweepStore for MemoryStore {
+    async fn sweep_sessions(&self, rule: crate::storage::SessionSweep, limit: u32) -> StorageResult<u64> {
+        let mut st = self.lock();
+        let doomed: std::collections::HashSet<SessionId> = st
+            .sessions
+            .values()
+            .filter(|s| rule.matches(s))
+            .map(|s| s.id)
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect();
+        st.sessions.retain(|id, _| !doomed.contains(id));
+        st.refresh.retain(|_, t| !doomed.contains(&t.session));
+        Ok(doomed.len() as u64)
+    }
+
+    async fn sweep_counters(
+        &self,
+        idle_before: DateTime<Utc>,
+        keep_prefix: Option<&str>,
+        limit: u32,
+    ) -> StorageResult<u64> {
+        let mut st = self.lock();
+        let doomed: Vec<String> = st
+            .counters
+            .iter()
+            .filter(|(k, c)| c.last_hit_at <= idle_before && keep_prefix.is_none_or(|p| !k.starts_with(p)))
+            .map(|(k, _)| k.clone())
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect();
+        for k in &doomed {
+            st.counters.remove(k);
+        }
+        Ok(doomed.len() as u64)
+    }
+
+    async fn sweep_one_time_tokens(&self, expired_before: DateTime<Utc>, limit: u32) -> StorageResult<u64> {
+        let mut st = self.lock();
+        let doomed: Vec<TokenHash> = st
+            .one_time
+            .values()
+            .filter(|t| t.expires_at <= expired_before)
+            .map(|t| t.hash)
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect();
+        for h in &doomed {
+            st.one_time.remove(h);
+        }
+        Ok(doomed.len() as u64)
+    }
+
+    async fn sweep_usage_users(&self, before: chrono::NaiveDate, limit: u32) -> StorageResult<u64> {
+        let mut st = self.lock();
+        let doomed: Vec<_> = st
+            .usage_users
+            .iter()
+            .filter(|(_, day, _)| *day < before)
+            .copied()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect();
+        for k in &doomed {
+            st.usage_users.remove(k);
+        }
+        Ok(doomed.len() as u64)
+    }
+}
