@@ -30,7 +30,7 @@ pub use memory::MemoryStore;
 /// [`testing::conformance`](crate::testing::conformance), each named after its
 /// case (e.g. `storage_conformance::concurrent_redeem_refresh_token`), plus the
 /// `#[test] model_matches_memory_store` running [`testing::model`](crate::testing::model):
-/// 80 cases and the model test, 81 tests per backend (the storage cases, the
+/// 81 cases and the model test, 82 tests per backend (the storage cases, the
 /// service-level cases of [`conformance::services`](crate::testing::conformance::services),
 /// and `transfer_round_trip`, which gets two fresh stores).
 ///
@@ -89,6 +89,7 @@ macro_rules! conformance_tests {
             agents::agent_publish_conflicts,
             agents::agent_versions_newest_first,
             agents::agent_set_status,
+            agents::agent_moderation_lock,
             agents::agent_list_owner_agents,
             agents::concurrent_publish_same_expected_latest,
             catalog::catalog_visibility,

@@ -9,9 +9,9 @@
 //! [`tokio::spawn`]).
 //!
 //! Run them all with [`conformance_tests!`](crate::conformance_tests), which
-//! also runs the [model test](crate::testing::model): **80 cases + the model
-//! test = 81 tests per backend** (memory, sled, SQLite in memory and on a WAL
-//! file, PostgreSQL). 63 cases drive the storage calls directly; the 7 of
+//! also runs the [model test](crate::testing::model): **81 cases + the model
+//! test = 82 tests per backend** (memory, sled, SQLite in memory and on a WAL
+//! file, PostgreSQL). 64 cases drive the storage calls directly; the 7 of
 //! [`services`] build the public services ([`Agentmart`](crate::Agentmart)) over
 //! the store and check the invariants users see, under concurrency; [`transfer`]
 //! exports a filled store and imports it into a second fresh one. The cases,
@@ -32,7 +32,8 @@
 //! - [`throttle`] — `counter_hits_and_windows`, `counter_clear`, `counter_release`, `concurrent_counter_hits`;
 //! - [`agents`] — `agent_create_and_find`, `agent_slug_conflicts`, `agent_update_draft`,
 //!   `agent_publish_versions`, `agent_publish_conflicts`, `agent_versions_newest_first`,
-//!   `agent_set_status`, `agent_list_owner_agents`, `concurrent_publish_same_expected_latest`;
+//!   `agent_set_status`, `agent_moderation_lock`, `agent_list_owner_agents`,
+//!   `concurrent_publish_same_expected_latest`;
 //! - [`catalog`] — `catalog_visibility`, `catalog_entry_uses_latest_version`,
 //!   `catalog_sort_popular`, `catalog_sort_rating`, `catalog_sort_newest`,
 //!   `catalog_sort_trending`, `catalog_sort_name`, `catalog_sort_relevance`,
