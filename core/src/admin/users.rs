@@ -76,11 +76,31 @@ impl AdminService {
     /// host or an operator's command line (e.g. to appoint the first
     /// administrator), so it takes no principal. `not_found` for an unknown email.
     pub async fn set_role_by_email(&self, email: &str, role: Role) -> Result<Profile> {
+        self.role_by_email(email, role, true).await
+    }
+
+    /// Makes the user with this email an administrator: the operator's
+    /// `agentmart admin grant`, a trusted call like
+    /// [`AdminService::set_role_by_email`]. Unless `allow_unverified`, an
+    /// account whose email is not verified is refused with `conflict` and
+    /// nothing changes: whoever registered an address they do not own must
+    /// not be handed the administrator role by a typo or a look-alike
+    /// address. `not_found` for an unknown email.
+    pub async fn grant_admin_by_email(&self, email: &str, allow_unverified: bool) -> Result<Profile> {
+        self.role_by_email(email, Role::Admin, allow_unverified).await
+    }
+
+    async fn role_by_email(&self, email: &str, role: Role, allow_unverified: bool) -> Result<Profile> {
         let inner = &self.inner;
         let normalized = crate::model::Email::normalize(email);
         let not_found = || Error::NotFound(format!("user with email `{normalized}`"));
         let email: crate::model::Email = normalized.parse().map_err(|_| not_found())?;
         let user = inner.store.find_user_by_email(&email).await?.ok_or_else(not_found)?;
+        if !allow_unverified && !user.email_verified && user.role != role {
+            return Err(Error::Conflict(format!(
+                "the email `{normalized}` is not verified; verify it first, or force the grant"
+            )));
+        }
         if user.role == role {
             return Ok(user.profile());
         }

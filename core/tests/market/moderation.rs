@@ -217,3 +217,35 @@ async fn a_demoted_admin_is_refused_on_every_admin_path() {
     assert_eq!(w.mart.market().detail(None, &path).await.unwrap().status, AgentStatus::Listed);
     assert_eq!(w.mart.market().detail(None, &path).await.unwrap().rating.count, 1);
 }
+
+#[tokio::test]
+async fn granting_admin_needs_a_verified_email_unless_forced() {
+    let w = world();
+    let verified = w.user("verified").await;
+    let profile = w.mart.admin().grant_admin_by_email("Verified@example.com", false).await.unwrap();
+    assert_eq!((profile.id, profile.role), (verified.user_id, Role::Admin));
+
+    let now = w.clock.now();
+    let record = UserRecord {
+        id: UserId::new(),
+        email: Some("fresh@example.com".parse().unwrap()),
+        email_verified: false,
+        handle: "fresh".parse().unwrap(),
+        display_name: None,
+        bio: None,
+        avatar_url: None,
+        role: Role::User,
+        disabled: false,
+        password_hash: None,
+        external_id: None,
+        created_at: now,
+        updated_at: now,
+    };
+    w.store.create_user(&record, &AuditRecord::new(now, actions::USER_REGISTERED)).await.unwrap();
+    assert_eq!(code(w.mart.admin().grant_admin_by_email("fresh@example.com", false).await), ErrorCode::Conflict);
+    assert_eq!(w.store.get_user(record.id).await.unwrap().unwrap().role, Role::User, "nothing changed");
+    assert!(w.audit(actions::ROLE_CHANGED).await.iter().all(|r| r.subject != Some(record.id)));
+    let forced = w.mart.admin().grant_admin_by_email("fresh@example.com", true).await.unwrap();
+    assert_eq!(forced.role, Role::Admin);
+    assert_eq!(code(w.mart.admin().grant_admin_by_email("nobody@example.com", true).await), ErrorCode::NotFound);
+}
