@@ -711,17 +711,17 @@ export interface ModelSettingsInput {
   maxTokens?: number
 }
 
+/** `admin.moderateAgent`. */
+export interface Moderation {
+  status: AgentStatus
+  statusMessage?: string
+}
+
 /** An administrator's moderation of an agent: its owner cannot change the status. */
 export interface ModerationLock {
   lockedByAdmin: boolean
   at: string
   reason: string | null
-}
-
-/** `admin.moderateAgent`. */
-export interface Moderation {
-  status: AgentStatus
-  statusMessage?: string
 }
 
 /** One of the caller's agents. */
