@@ -236,6 +236,7 @@ export interface Agent {
   createdAt: string
   updatedAt: string
   publishedAt: string | null
+  moderation: ModerationLock | null
 }
 
 /** A2A capabilities. */
@@ -571,7 +572,7 @@ export interface DraftPatch {
  * Stable error codes, identical in Rust, HTTP, Python and Node
  * (`AgentmartError.code`).
  */
-export type ErrorCode = 'malformed_request' | 'validation_failed' | 'unauthenticated' | 'invalid_credentials' | 'token_expired' | 'token_invalid' | 'token_reused' | 'forbidden' | 'not_found' | 'email_taken' | 'handle_taken' | 'slug_taken' | 'version_exists' | 'conflict' | 'payload_too_large' | 'rate_limited' | 'internal' | 'unavailable'
+export type ErrorCode = 'malformed_request' | 'validation_failed' | 'unauthenticated' | 'invalid_credentials' | 'token_expired' | 'token_invalid' | 'token_reused' | 'forbidden' | 'moderation_locked' | 'not_found' | 'email_taken' | 'handle_taken' | 'slug_taken' | 'version_exists' | 'conflict' | 'payload_too_large' | 'rate_limited' | 'internal' | 'unavailable'
 
 /** Every stable error code, in the order of the documentation's table. */
 export declare function errorCodes(): Array<ErrorCode>
@@ -716,6 +717,13 @@ export interface Moderation {
   statusMessage?: string
 }
 
+/** An administrator's moderation of an agent: its owner cannot change the status. */
+export interface ModerationLock {
+  lockedByAdmin: boolean
+  at: string
+  reason: string | null
+}
+
 /** One of the caller's agents. */
 export interface MyAgent {
   id: string
@@ -724,6 +732,7 @@ export interface MyAgent {
   name: string
   status: AgentStatus
   statusMessage: string | null
+  moderation: ModerationLock | null
   latestVersion: string | null
   createdAt: string
   updatedAt: string

@@ -246,6 +246,7 @@ pub async fn populate_with_progress(
             created_at: at,
             updated_at: at,
             published_at: None,
+            moderation: None,
         };
         let def = definition(i);
         let draft = Draft { agent_id: agent.id, definition: def.clone(), updated_at: at };

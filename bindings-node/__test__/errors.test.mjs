@@ -15,6 +15,7 @@ const ALL_CODES = [
   'token_invalid',
   'token_reused',
   'forbidden',
+  'moderation_locked',
   'not_found',
   'email_taken',
   'handle_taken',

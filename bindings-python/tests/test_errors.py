@@ -24,6 +24,7 @@ EXPECTED = {
     "token_invalid": agentmart.TokenInvalid,
     "token_reused": agentmart.TokenReused,
     "forbidden": agentmart.Forbidden,
+    "moderation_locked": agentmart.ModerationLocked,
     "not_found": agentmart.NotFound,
     "email_taken": agentmart.EmailTaken,
     "handle_taken": agentmart.HandleTaken,

@@ -3,7 +3,9 @@
 
 use crate::context::Inner;
 use crate::error::{Error, Result};
-use crate::model::{Agent, AgentRef, AuditRecord, ClientInfo, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Principal, UserRecord};
+use crate::model::{
+    Agent, AgentRef, AuditRecord, ClientInfo, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Principal, Role, UserRecord,
+};
 
 impl Inner {
     /// A new audit record stamped now, acted by the principal, about `subject`.
@@ -35,6 +37,27 @@ impl Inner {
             Some(_) => Err(Error::Forbidden("the account is disabled".into())),
             None => Err(Error::Unauthenticated),
         }
+    }
+
+    /// The caller's stored account when the principal claims the
+    /// administrator role *and* the stored account still has it and is
+    /// active: `forbidden` otherwise. Every administrator path goes through
+    /// this (or [`Inner::still_admin`]), so a principal minted before a
+    /// demotion or a disabling is refused at once, not when its token ends.
+    pub(crate) async fn stored_admin(&self, principal: &Principal) -> Result<UserRecord> {
+        require_admin(principal)?;
+        let user = self.active_user(principal).await?;
+        if user.role == Role::Admin { Ok(user) } else { Err(Error::Forbidden("administrator role required".into())) }
+    }
+
+    /// True when the principal claims the administrator role and its stored
+    /// account is active and still has it (for paths where an administrator
+    /// sees or may do more than others, and a non-admin is not an error).
+    pub(crate) async fn still_admin(&self, principal: &Principal) -> Result<bool> {
+        if !principal.is_admin() {
+            return Ok(false);
+        }
+        Ok(self.store.get_user(principal.user_id).await?.is_some_and(|u| !u.disabled && u.role == Role::Admin))
     }
 }
 

@@ -55,6 +55,8 @@ pub enum ErrorCode {
     TokenReused,
     /// Authenticated but not allowed (HTTP 403).
     Forbidden,
+    /// An administrator's moderation lock forbids the owner's change (HTTP 403).
+    ModerationLocked,
     /// Absent, or not visible to this caller (HTTP 404).
     NotFound,
     /// The email is already registered (HTTP 409).
@@ -79,7 +81,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of the API.md table.
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::MalformedRequest,
         ErrorCode::ValidationFailed,
         ErrorCode::Unauthenticated,
@@ -88,6 +90,7 @@ impl ErrorCode {
         ErrorCode::TokenInvalid,
         ErrorCode::TokenReused,
         ErrorCode::Forbidden,
+        ErrorCode::ModerationLocked,
         ErrorCode::NotFound,
         ErrorCode::EmailTaken,
         ErrorCode::HandleTaken,
@@ -111,6 +114,7 @@ impl ErrorCode {
             ErrorCode::TokenInvalid => "token_invalid",
             ErrorCode::TokenReused => "token_reused",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::ModerationLocked => "moderation_locked",
             ErrorCode::NotFound => "not_found",
             ErrorCode::EmailTaken => "email_taken",
             ErrorCode::HandleTaken => "handle_taken",
@@ -134,7 +138,7 @@ impl ErrorCode {
             | ErrorCode::TokenExpired
             | ErrorCode::TokenInvalid
             | ErrorCode::TokenReused => 401,
-            ErrorCode::Forbidden => 403,
+            ErrorCode::Forbidden | ErrorCode::ModerationLocked => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::EmailTaken
             | ErrorCode::HandleTaken
@@ -189,6 +193,9 @@ pub enum Error {
     /// The caller is authenticated but not allowed to do this.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// An administrator moderated the agent; only an administrator can change its status.
+    #[error("an administrator moderated this agent; only an administrator can change its status")]
+    ModerationLocked,
     /// The thing does not exist or is not visible to the caller.
     #[error("{0} not found")]
     NotFound(String),
@@ -260,6 +267,7 @@ impl Error {
             Error::TokenInvalid => ErrorCode::TokenInvalid,
             Error::TokenReused => ErrorCode::TokenReused,
             Error::Forbidden(_) => ErrorCode::Forbidden,
+            Error::ModerationLocked => ErrorCode::ModerationLocked,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::EmailTaken => ErrorCode::EmailTaken,
             Error::HandleTaken => ErrorCode::HandleTaken,
@@ -326,6 +334,7 @@ impl From<StorageError> for Error {
                     Error::Conflict("another version was published concurrently; retry".into())
                 }
                 ConflictKind::AgentDeleted => Error::Conflict("the agent is deleted".into()),
+                ConflictKind::ModerationLocked => Error::ModerationLocked,
                 ConflictKind::Other(msg) => Error::Conflict(msg),
             },
             StorageError::Unavailable(msg) => Error::Unavailable(msg),

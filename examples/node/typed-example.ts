@@ -28,6 +28,7 @@ export function httpStatus(code: ErrorCode): number {
     case 'token_reused':
       return 401
     case 'forbidden':
+    case 'moderation_locked':
       return 403
     case 'not_found':
       return 404

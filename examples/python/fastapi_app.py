@@ -33,6 +33,7 @@ STATUS = {
     "token_invalid": 401,
     "token_reused": 401,
     "forbidden": 403,
+    "moderation_locked": 403,
     "not_found": 404,
     "email_taken": 409,
     "handle_taken": 409,

@@ -58,8 +58,8 @@ fn main() -> ExitCode {
             Command::Export(args) => server::transfer::export(args).await,
             Command::Import(args) => server::transfer::import(args).await,
             Command::Copy(args) => server::transfer::copy(args).await,
-            Command::Admin { command: AdminCommand::Grant { email, store } } => {
-                server::commands::admin_grant(email, store).await
+            Command::Admin { command: AdminCommand::Grant { email, force, store } } => {
+                server::commands::admin_grant(email, force, store).await
             }
         }
     });

@@ -226,6 +226,7 @@ pub fn title_of(code: ErrorCode) -> &'static str {
         ErrorCode::TokenInvalid => "Token invalid",
         ErrorCode::TokenReused => "Refresh token reused",
         ErrorCode::Forbidden => "Forbidden",
+        ErrorCode::ModerationLocked => "Locked by moderation",
         ErrorCode::NotFound => "Not found",
         ErrorCode::EmailTaken => "Email already registered",
         ErrorCode::HandleTaken => "Handle already taken",

@@ -183,9 +183,16 @@ fn the_binary_serves_persists_and_shuts_down_gracefully_over_sled() {
         assert!(!line.contains(&access) && !line.contains(&refresh), "a token in the log: {line}");
     }
 
-    // Operator commands work on the stopped store.
+    // Operator commands work on the stopped store. The email was never
+    // verified: the grant is refused unless forced.
     let grant = command(&["admin", "grant", "--email", "e2e@example.com", "--store", &store], &[]).output().unwrap();
+    assert!(!grant.status.success(), "an unverified email is not made an admin");
+    let stderr = String::from_utf8_lossy(&grant.stderr);
+    assert!(stderr.contains("not verified") && stderr.contains("--force"), "{stderr}");
+    let forced = ["admin", "grant", "--email", "e2e@example.com", "--force", "--store", &store];
+    let grant = command(&forced, &[]).output().unwrap();
     assert!(grant.status.success(), "{}", String::from_utf8_lossy(&grant.stderr));
+    assert!(String::from_utf8_lossy(&grant.stdout).contains("is now an admin"));
     let migrate = command(&["migrate", "--store", &store], &[]).output().unwrap();
     assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
 

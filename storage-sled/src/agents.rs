@@ -2,7 +2,9 @@
 //! `tx::catalog_rows`).
 
 use agentmart_core::ids::{AgentId, UserId};
-use agentmart_core::model::{Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditRecord, Draft, Slug};
+use agentmart_core::model::{
+    Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditRecord, Draft, ModerationLock, Slug,
+};
 use agentmart_core::storage::{AgentStore, ConflictKind, PublishVersion, StorageError, StorageResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -145,9 +147,29 @@ impl AgentStore for SledStore {
     ) -> StorageResult<Agent> {
         self.tx(&union(&[&CATALOG_TREES, &AUDIT_TREES]), |v| {
             let agent = get_agent_tx(v, id)?;
+            agentmart_core::storage::check_status_change(&agent, status).map_err(abort)?;
+            let agent = set_status_tx(v, agent, status, message, now)?;
+            v.audit(audit)?;
+            Ok(agent)
+        })
+        .await
+    }
+
+    async fn moderate_agent_status(
+        &self,
+        id: AgentId,
+        status: AgentStatus,
+        message: Option<&str>,
+        lock: Option<&ModerationLock>,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<Agent> {
+        self.tx(&union(&[&CATALOG_TREES, &AUDIT_TREES]), |v| {
+            let mut agent = get_agent_tx(v, id)?;
             if agent.status == AgentStatus::Deleted {
                 return Err(abort(StorageError::Conflict(ConflictKind::AgentDeleted)));
             }
+            agent.moderation = lock.cloned();
             let agent = set_status_tx(v, agent, status, message, now)?;
             v.audit(audit)?;
             Ok(agent)

@@ -77,6 +77,7 @@ async fn publish(s: &SledStore, owner: UserId, slug: &str) -> Agent {
         created_at: t0(),
         updated_at: t0(),
         published_at: None,
+        moderation: None,
     };
     let draft = Draft { agent_id: agent.id, definition: definition.clone(), updated_at: t0() };
     s.create_agent(&agent, &draft, &audit("agent.created")).await.unwrap();

@@ -69,6 +69,7 @@ async fn publish(s: &SledStore, owner: UserId, slug: &str, d: AgentDefinition, a
         created_at: at,
         updated_at: at,
         published_at: None,
+        moderation: None,
     };
     let draft = Draft { agent_id: agent.id, definition: d.clone(), updated_at: at };
     s.create_agent(&agent, &draft, &audit("agent.created")).await.unwrap();

@@ -252,6 +252,17 @@ impl AgentStore for SqlxStore {
     ) -> StorageResult<Agent> {
         run!(self, set_agent_status(id, status, message, now, audit))
     }
+    async fn moderate_agent_status(
+        &self,
+        id: AgentId,
+        status: AgentStatus,
+        message: Option<&str>,
+        lock: Option<&ModerationLock>,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<Agent> {
+        run!(self, moderate_agent_status(id, status, message, lock, now, audit))
+    }
     async fn list_owner_agents(&self, owner: UserId) -> StorageResult<Vec<Agent>> {
         run!(self, list_owner_agents(owner))
     }

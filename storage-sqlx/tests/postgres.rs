@@ -35,6 +35,7 @@ async fn published(store: &dyn Store, owner: UserId, slug: &str) -> Agent {
         created_at: t0(),
         updated_at: t0(),
         published_at: None,
+        moderation: None,
     };
     let definition = AgentDefinition {
         name: slug.to_string(),

@@ -189,6 +189,15 @@ pub struct AgentDraft {
     pub updated_at: String,
 }
 
+/// An administrator's moderation of an agent: its owner cannot change the status.
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Deserialize)]
+pub struct ModerationLock {
+    pub locked_by_admin: bool,
+    pub at: String,
+    pub reason: Option<String>,
+}
+
 /// One of the caller's agents.
 #[napi(object, use_nullable = true)]
 #[derive(Debug, Deserialize)]
@@ -199,6 +208,7 @@ pub struct MyAgent {
     pub name: String,
     pub status: AgentStatus,
     pub status_message: Option<String>,
+    pub moderation: Option<ModerationLock>,
     pub latest_version: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -398,6 +408,7 @@ pub struct Agent {
     pub created_at: String,
     pub updated_at: String,
     pub published_at: Option<String>,
+    pub moderation: Option<ModerationLock>,
 }
 
 /// `admin.moderateAgent`.

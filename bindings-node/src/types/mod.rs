@@ -104,6 +104,7 @@ pub enum ErrorCode {
     TokenInvalid,
     TokenReused,
     Forbidden,
+    ModerationLocked,
     NotFound,
     EmailTaken,
     HandleTaken,

@@ -21,6 +21,7 @@ __all__ = [
     "TokenInvalid",
     "TokenReused",
     "Forbidden",
+    "ModerationLocked",
     "NotFound",
     "Conflict",
     "EmailTaken",
@@ -113,6 +114,12 @@ class Forbidden(AgentmartError):
     code = "forbidden"
 
 
+class ModerationLocked(Forbidden):
+    """An administrator moderated the agent; only an administrator can change its status."""
+
+    code = "moderation_locked"
+
+
 class NotFound(AgentmartError):
     """Absent, or not visible to this caller."""
 
@@ -184,6 +191,7 @@ _BY_CODE: Dict[str, Type[AgentmartError]] = {
         TokenInvalid,
         TokenReused,
         Forbidden,
+        ModerationLocked,
         NotFound,
         Conflict,
         EmailTaken,

@@ -60,6 +60,7 @@ __all__ = [
     "ModelSettings",
     "AgentDefinition",
     "AgentDraft",
+    "ModerationLock",
     "MyAgent",
     "AgentVersionView",
     "AgentVersion",
@@ -409,6 +410,14 @@ class AgentDraft(AgentDefinition):
     updated_at: datetime
 
 
+class ModerationLock(Record):
+    """An administrator's moderation of an agent: the owner cannot change its status."""
+
+    locked_by_admin: bool
+    at: datetime
+    reason: Optional[str]
+
+
 class MyAgent(Record):
     """One of the caller's agents."""
 
@@ -418,6 +427,7 @@ class MyAgent(Record):
     name: str
     status: str
     status_message: Optional[str]
+    moderation: Optional[ModerationLock]
     latest_version: Optional[str]
     created_at: datetime
     updated_at: datetime
@@ -663,3 +673,4 @@ class Agent(Record):
     created_at: datetime
     updated_at: datetime
     published_at: Optional[datetime]
+    moderation: Optional[ModerationLock]

@@ -3,11 +3,10 @@
 use serde_json::json;
 
 use super::AdminService;
-use crate::common::require_admin;
 use crate::error::{Error, Result};
 use crate::ids::ReviewId;
 use crate::market::{Moderation, agent_target};
-use crate::model::{Agent, AgentRef, AgentStatus, Principal, Role, actions};
+use crate::model::{Agent, AgentRef, AgentStatus, ModerationLock, Principal, actions};
 
 /// Longest moderation status message, in characters.
 const MAX_STATUS_MESSAGE: usize = 500;
@@ -17,9 +16,7 @@ impl AdminService {
     /// active and still has the role (it may have been revoked since the
     /// principal was minted).
     async fn require_moderator(&self, principal: &Principal) -> Result<()> {
-        require_admin(principal)?;
-        let user = self.inner.active_user(principal).await?;
-        if user.role == Role::Admin { Ok(()) } else { Err(Error::Forbidden("administrator role required".into())) }
+        self.inner.stored_admin(principal).await.map(drop)
     }
 
     /// Sets an agent's status as an administrator: `listed`, `unlisted`,
@@ -31,6 +28,12 @@ impl AdminService {
     /// `draft` and on `status_message` when too long; `conflict` when the agent
     /// is already deleted, or has no published version and the status is not
     /// `deleted`. Writes an audit record about the owner.
+    ///
+    /// `unlisted`, `deprecated` and `deleted` set the agent's moderation lock
+    /// (its time and this message): from then on the owner cannot change the
+    /// status (`moderation_locked`), and publishing a new version does not
+    /// list it again. `listed` lifts the lock. The caller's role is re-read
+    /// from the store, so a demoted administrator's principal is refused.
     pub async fn moderate_agent(
         &self,
         principal: &Principal,
@@ -76,7 +79,12 @@ impl AdminService {
                 }),
             );
         let now = self.inner.now();
-        Ok(self.inner.store.set_agent_status(found.id, moderation.status, message.as_deref(), now, &audit).await?)
+        let lock = (moderation.status != AgentStatus::Listed).then(|| ModerationLock::new(now, message.clone()));
+        Ok(self
+            .inner
+            .store
+            .moderate_agent_status(found.id, moderation.status, message.as_deref(), lock.as_ref(), now, &audit)
+            .await?)
     }
 
     /// Removes a review as an administrator, updating the agent's rating.

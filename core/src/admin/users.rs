@@ -4,7 +4,6 @@ use serde_json::json;
 
 use super::AdminService;
 use crate::auth::AdminUserUpdate;
-use crate::common::require_admin;
 use crate::error::{Error, Result};
 use crate::ids::UserId;
 use crate::model::{AuditFilter, AuditRecord, OneTimeTokenKind, Page, PageRequest, Principal, Profile, Role, actions};
@@ -21,14 +20,15 @@ impl AdminService {
     /// The audit trail (`GET /v1/admin/audit`), newest first, filtered by
     /// actor, subject, action, target and time. The cursor is the
     /// `next_cursor` of the previous page (pass the same filter again); a
-    /// malformed one is `malformed_request`. Administrators only (`forbidden`).
+    /// malformed one is `malformed_request`. Administrators only
+    /// (`forbidden`; the role is re-read from the store on every call).
     pub async fn audit(
         &self,
         principal: &Principal,
         filter: AuditFilter,
         page: PageRequest,
     ) -> Result<Page<AuditRecord>> {
-        require_admin(principal)?;
+        self.inner.stored_admin(principal).await?;
         self.inner.audit_page(&filter, &page).await
     }
 
@@ -37,9 +37,11 @@ impl AdminService {
     /// user at once and deletes their outstanding password-reset links; a role change applies to their next request. An
     /// administrator cannot disable or demote themselves (`conflict`), so
     /// an instance is never left without the admin who made the change.
-    /// Administrators only (`forbidden`); `not_found` for an unknown user.
+    /// Administrators only (`forbidden`; the caller's role is re-read from the
+    /// store, so a demoted administrator is refused); `not_found` for an
+    /// unknown user.
     pub async fn update_user(&self, principal: &Principal, user: UserId, update: AdminUserUpdate) -> Result<Profile> {
-        require_admin(principal)?;
+        self.inner.stored_admin(principal).await?;
         let inner = &self.inner;
         let mut current = inner.store.get_user(user).await?.ok_or_else(|| Error::NotFound(format!("user `{user}`")))?;
         if user == principal.user_id && (update.disabled == Some(true) || update.role == Some(Role::User)) {
@@ -74,11 +76,31 @@ impl AdminService {
     /// host or an operator's command line (e.g. to appoint the first
     /// administrator), so it takes no principal. `not_found` for an unknown email.
     pub async fn set_role_by_email(&self, email: &str, role: Role) -> Result<Profile> {
+        self.role_by_email(email, role, true).await
+    }
+
+    /// Makes the user with this email an administrator: the operator's
+    /// `agentmart admin grant`, a trusted call like
+    /// [`AdminService::set_role_by_email`]. Unless `allow_unverified`, an
+    /// account whose email is not verified is refused with `conflict` and
+    /// nothing changes: whoever registered an address they do not own must
+    /// not be handed the administrator role by a typo or a look-alike
+    /// address. `not_found` for an unknown email.
+    pub async fn grant_admin_by_email(&self, email: &str, allow_unverified: bool) -> Result<Profile> {
+        self.role_by_email(email, Role::Admin, allow_unverified).await
+    }
+
+    async fn role_by_email(&self, email: &str, role: Role, allow_unverified: bool) -> Result<Profile> {
         let inner = &self.inner;
         let normalized = crate::model::Email::normalize(email);
         let not_found = || Error::NotFound(format!("user with email `{normalized}`"));
         let email: crate::model::Email = normalized.parse().map_err(|_| not_found())?;
         let user = inner.store.find_user_by_email(&email).await?.ok_or_else(not_found)?;
+        if !allow_unverified && !user.email_verified && user.role != role {
+            return Err(Error::Conflict(format!(
+                "the email `{normalized}` is not verified; verify it first, or force the grant"
+            )));
+        }
         if user.role == role {
             return Ok(user.profile());
         }
@@ -98,12 +120,8 @@ impl AdminService {
     /// the store (`forbidden` when it is gone or the account is disabled);
     /// `not_found` for an unknown user. Returns how many sessions ended.
     pub async fn revoke_user_sessions(&self, principal: &Principal, user: UserId) -> Result<u64> {
-        require_admin(principal)?;
         let inner = &self.inner;
-        let caller = inner.active_user(principal).await?;
-        if caller.role != Role::Admin {
-            return Err(Error::Forbidden("administrator role required".into()));
-        }
+        inner.stored_admin(principal).await?;
         if inner.store.get_user(user).await?.is_none() {
             return Err(Error::NotFound(format!("user `{user}`")));
         }

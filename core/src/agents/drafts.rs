@@ -39,6 +39,7 @@ impl AgentsService {
             created_at: now,
             updated_at: now,
             published_at: None,
+            moderation: None,
         };
         let draft = Draft { agent_id: agent.id, definition, updated_at: now };
         let audit = self

@@ -9,8 +9,12 @@ impl AgentsService {
     /// Changes the status of a published agent (`PATCH /v1/agents/{owner}/{slug}`);
     /// owner or admin (`not_found` for others). `validation_failed` for a
     /// status other than listed, unlisted or deprecated or a bad message;
-    /// `conflict` before the first publish and for deleted agents. Setting the
-    /// same status and message again changes nothing.
+    /// `conflict` before the first publish and for deleted agents;
+    /// `moderation_locked` (403) while an administrator's moderation lock is
+    /// set, for the owner and for administrators alike (administrators change
+    /// a moderated agent with `AdminService::moderate_agent`, which lifts the
+    /// lock when it lists the agent again). Setting the same status and
+    /// message again changes nothing.
     pub async fn set_status(&self, principal: &Principal, agent: &AgentRef, change: StatusChange) -> Result<MyAgent> {
         let mut errors = Vec::new();
         if !matches!(change.status, AgentStatus::Listed | AgentStatus::Unlisted | AgentStatus::Deprecated) {
@@ -35,6 +39,9 @@ impl AgentsService {
             }
             _ => {}
         }
+        if found.moderation.is_some() {
+            return Err(Error::ModerationLocked);
+        }
         let name = self.inner.store.get_draft(found.id).await?.definition.name;
         if found.status == change.status && found.status_message == message {
             return Ok(Self::my_agent(&owner.handle, found, name));
@@ -55,7 +62,8 @@ impl AgentsService {
     /// admin (`not_found` for others). The agent leaves the marketplace, its
     /// slug stays reserved, and users who installed it keep reading their
     /// version through [`AgentsService::installed_definition`]. Deleting a
-    /// deleted agent succeeds and changes nothing.
+    /// deleted agent succeeds and changes nothing. An owner may delete an
+    /// agent an administrator moderated; its moderation lock stays.
     pub async fn delete(&self, principal: &Principal, agent: &AgentRef) -> Result<()> {
         let (_, found) = self.managed(principal, agent, true).await?;
         if found.status == AgentStatus::Deleted {

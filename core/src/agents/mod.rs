@@ -65,11 +65,6 @@ impl std::fmt::Debug for AgentsService {
     }
 }
 
-/// True when the viewer owns the agent or is an admin.
-fn privileged(viewer: Option<&Principal>, agent: &Agent) -> bool {
-    viewer.is_some_and(|p| p.user_id == agent.owner_id || p.is_admin())
-}
-
 fn not_found(agent: &AgentRef) -> Error {
     Error::NotFound(format!("agent `{agent}`"))
 }
@@ -89,23 +84,29 @@ impl AgentsService {
     }
 
     /// Resolves an agent the principal may manage: the owner always; an admin
-    /// when `admin_ok`, else `forbidden`; anyone else `not_found`.
+    /// (whose role is re-read from the store) when `admin_ok`, else
+    /// `forbidden`; anyone else `not_found`.
     async fn managed(&self, principal: &Principal, agent: &AgentRef, admin_ok: bool) -> Result<(UserRecord, Agent)> {
-        self.inner.active_user(principal).await?;
+        let caller = self.inner.active_user(principal).await?;
         let (owner, found) = self.inner.resolve_agent(agent).await?;
         if found.owner_id == principal.user_id {
             Ok((owner, found))
-        } else if principal.is_admin() {
+        } else if principal.is_admin() && caller.role == crate::model::Role::Admin {
             if admin_ok { Ok((owner, found)) } else { Err(Error::Forbidden("only the owner can do this".into())) }
         } else {
             Err(not_found(agent))
         }
     }
 
-    /// Resolves an agent for a public read: drafts and deleted agents only for the owner and admins.
+    /// Resolves an agent for a public read: drafts and deleted agents only
+    /// for the owner and admins (whose role is re-read from the store).
     async fn readable(&self, viewer: Option<&Principal>, agent: &AgentRef) -> Result<(UserRecord, Agent, bool)> {
         let (owner, found) = self.inner.resolve_agent(agent).await?;
-        let privileged = privileged(viewer, &found);
+        let privileged = match viewer {
+            Some(p) if p.user_id == found.owner_id => true,
+            Some(p) => self.inner.still_admin(p).await?,
+            None => false,
+        };
         if !found.status.is_published() && !privileged {
             return Err(not_found(agent));
         }
@@ -148,6 +149,7 @@ impl AgentsService {
             name,
             status: agent.status,
             status_message: agent.status_message,
+            moderation: agent.moderation,
             latest_version: agent.latest_version,
             created_at: agent.created_at,
             updated_at: agent.updated_at,

@@ -171,6 +171,10 @@ pub struct MyAgent {
     pub status: AgentStatus,
     /// Message shown with the status, if any.
     pub status_message: Option<String>,
+    /// Set when an administrator unlisted, deprecated or deleted the agent:
+    /// the owner cannot change its status (`moderation_locked`) until an
+    /// administrator lists it again. `null` otherwise.
+    pub moderation: Option<crate::model::ModerationLock>,
     /// The newest published version, if any.
     pub latest_version: Option<semver::Version>,
     /// When the agent was created.

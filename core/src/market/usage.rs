@@ -100,9 +100,10 @@ impl MarketService {
     /// `-262143-01-01` is refused, never computed with); on `to` when it is
     /// before `from`, or when the range exceeds 366 days.
     pub async fn usage(&self, principal: &Principal, agent: &AgentRef, query: UsageQuery) -> Result<Vec<DailyUsage>> {
-        self.inner.active_user(principal).await?;
+        let caller = self.inner.active_user(principal).await?;
         let (_, found) = self.inner.resolve_agent(agent).await?;
-        if found.owner_id != principal.user_id && !principal.is_admin() {
+        let admin = principal.is_admin() && caller.role == crate::model::Role::Admin;
+        if found.owner_id != principal.user_id && !admin {
             return Err(if found.status.is_published() {
                 Error::Forbidden("only the owner or an administrator can read usage".into())
             } else {

@@ -193,6 +193,33 @@ pub struct Agent {
     pub updated_at: DateTime<Utc>,
     /// Time of the latest publish.
     pub published_at: Option<DateTime<Utc>>,
+    /// The administrator's moderation lock, when an administrator unlisted,
+    /// deprecated or deleted the agent: while it is set the owner cannot
+    /// change the status; only an administrator lifts it (by listing the
+    /// agent again). Absent in records stored before locks existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moderation: Option<ModerationLock>,
+}
+
+/// An administrator's decision on an agent that its owner cannot undo
+/// (see [`Agent::moderation`]).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModerationLock {
+    /// Always `true`: the status was set by an administrator, not the owner.
+    pub locked_by_admin: bool,
+    /// When the administrator set the status.
+    pub at: DateTime<Utc>,
+    /// The administrator's message, if one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl ModerationLock {
+    /// A lock set at `at`, with the administrator's optional message.
+    pub fn new(at: DateTime<Utc>, reason: Option<String>) -> Self {
+        Self { locked_by_admin: true, at, reason }
+    }
 }
 
 impl Agent {

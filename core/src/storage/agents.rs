@@ -3,7 +3,9 @@ use chrono::{DateTime, Utc};
 
 use super::{ConflictKind, StorageError, StorageResult};
 use crate::ids::{AgentId, UserId};
-use crate::model::{Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditRecord, Draft, Slug};
+use crate::model::{
+    Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditRecord, Draft, ModerationLock, Slug,
+};
 
 /// The request of [`AgentStore::publish_version`].
 #[derive(Debug, Clone)]
@@ -36,6 +38,21 @@ impl PublishVersion {
         }
         Ok(())
     }
+}
+
+/// The preconditions of [`AgentStore::set_agent_status`] every backend
+/// enforces against the agent as read inside its transaction:
+/// `Conflict(AgentDeleted)` for a deleted agent, `Conflict(ModerationLocked)`
+/// when an administrator's lock is set and the new status is not `Deleted`
+/// (an owner may still delete a moderated agent; the lock stays).
+pub fn check_status_change(agent: &Agent, status: AgentStatus) -> StorageResult<()> {
+    if agent.status == AgentStatus::Deleted {
+        return Err(StorageError::Conflict(ConflictKind::AgentDeleted));
+    }
+    if agent.moderation.is_some() && status != AgentStatus::Deleted {
+        return Err(StorageError::Conflict(ConflictKind::ModerationLocked));
+    }
+    Ok(())
 }
 
 /// The versions of one page of [`AgentStore::list_versions_page`], in page
@@ -101,13 +118,30 @@ pub trait AgentStore: Send + Sync {
     /// Sets the status and its message, `updated_at = now`, updates the
     /// catalogue (listed/deprecated appear in lists and search, others do not),
     /// writes `audit`, returns the agent. `NotFound` for an unknown agent;
-    /// `Conflict(AgentDeleted)` when the agent is already deleted. Setting
-    /// `Deleted` is the soft delete. The caller checks transitions are allowed.
+    /// [`check_status_change`] inside the transaction: `Conflict(AgentDeleted)`
+    /// when the agent is already deleted, `Conflict(ModerationLocked)` when it
+    /// carries a moderation lock and `status` is not `Deleted`. The lock
+    /// itself is never changed here. Setting `Deleted` is the soft delete. The
+    /// caller checks transitions are allowed.
     async fn set_agent_status(
         &self,
         id: AgentId,
         status: AgentStatus,
         message: Option<&str>,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<Agent>;
+
+    /// An administrator's status change: as [`AgentStore::set_agent_status`]
+    /// (`NotFound`, `Conflict(AgentDeleted)`, catalogue, audit), but never
+    /// refused for a lock, and the agent's moderation lock becomes `lock` in
+    /// the same transaction (`None` lifts it).
+    async fn moderate_agent_status(
+        &self,
+        id: AgentId,
+        status: AgentStatus,
+        message: Option<&str>,
+        lock: Option<&ModerationLock>,
         now: DateTime<Utc>,
         audit: &AuditRecord,
     ) -> StorageResult<Agent>;

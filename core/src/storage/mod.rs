@@ -55,6 +55,8 @@ pub enum ConflictKind {
     StaleVersion,
     /// The agent is deleted and cannot change.
     AgentDeleted,
+    /// An administrator's moderation lock forbids the owner's status change.
+    ModerationLocked,
     /// Any other state conflict, described.
     Other(String),
 }

@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crate::ids::{AgentId, AuditId, ReviewId, SessionId, UserId};
 use crate::model::{
     Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditFilter, AuditRecord, CatalogEntry, Counter,
-    DailyUsage, Draft, Email, Handle, Install, OneTimeToken, OneTimeTokenKind, ProfileChange, Review, Role, Session,
-    Slug, TokenHash, UsageEvent, UserRecord,
+    DailyUsage, Draft, Email, Handle, Install, ModerationLock, OneTimeToken, OneTimeTokenKind, ProfileChange, Review,
+    Role, Session, Slug, TokenHash, UsageEvent, UserRecord,
 };
 use crate::storage::{
     ActiveAt, AgentStore, AuditStore, CatalogPage, CatalogQuery, CatalogStore, ConsumeOutcome, EndSessions, ExportKind,
@@ -329,6 +329,18 @@ impl AgentStore for FaultyStore {
     ) -> StorageResult<Agent> {
         self.enter("set_agent_status").await?;
         self.inner.set_agent_status(id, status, message, now, audit).await
+    }
+    async fn moderate_agent_status(
+        &self,
+        id: AgentId,
+        status: AgentStatus,
+        message: Option<&str>,
+        lock: Option<&ModerationLock>,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<Agent> {
+        self.enter("moderate_agent_status").await?;
+        self.inner.moderate_agent_status(id, status, message, lock, now, audit).await
     }
     async fn list_owner_agents(&self, owner: UserId) -> StorageResult<Vec<Agent>> {
         self.enter("list_owner_agents").await?;

@@ -93,6 +93,7 @@ macro_rules! conformance_tests {
             agents::agent_publish_conflicts,
             agents::agent_versions_newest_first,
             agents::agent_set_status,
+            agents::agent_moderation_lock,
             agents::agent_list_owner_agents,
             agents::concurrent_publish_same_expected_latest,
             catalog::catalog_visibility,

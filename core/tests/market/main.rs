@@ -110,6 +110,7 @@ impl World {
             created_at: now,
             updated_at: now,
             published_at: None,
+            moderation: None,
         };
         let draft = Draft { agent_id: agent.id, definition, updated_at: now };
         self.store.create_agent(&agent, &draft, &AuditRecord::new(now, actions::AGENT_CREATED)).await.unwrap();

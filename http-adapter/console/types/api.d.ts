@@ -284,7 +284,7 @@ declare namespace Api {
     email: string;
   };
   /** Stable error codes, identical across Rust, HTTP, Python and Node. */
-  type ErrorCode = "malformed_request" | "validation_failed" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "token_reused" | "forbidden" | "not_found" | "email_taken" | "handle_taken" | "slug_taken" | "version_exists" | "conflict" | "payload_too_large" | "rate_limited" | "internal" | "unavailable";
+  type ErrorCode = "malformed_request" | "validation_failed" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "token_reused" | "forbidden" | "moderation_locked" | "not_found" | "email_taken" | "handle_taken" | "slug_taken" | "version_exists" | "conflict" | "payload_too_large" | "rate_limited" | "internal" | "unavailable";
   /** A user of the host's own identity system (bring-your-own-identity). */
   type ExternalIdentity = {
     display_name?: string | null;

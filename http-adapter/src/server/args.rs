@@ -28,7 +28,7 @@ Examples:
   agentmart serve --dev                       try it locally (tokens of emails shown in the log)
   agentmart serve --outbox ./outbox           write reset/verification emails as JSON files
   AGENTMART_JWT_SECRET=$(openssl rand -hex 32) agentmart serve --listen 0.0.0.0:8080 --store sled:/var/lib/agentmart
-  agentmart admin grant --email you@example.com   make a registered user an administrator
+  agentmart admin grant --email you@example.com   make a verified user an administrator (--force: unverified too)
   agentmart copy --from sled:./agentmart-data --to postgres://app@db/agentmart   move to PostgreSQL
   agentmart export --store sled:./agentmart-data > backup.jsonl; agentmart import --store sqlite:./am.db < backup.jsonl
 
@@ -76,6 +76,9 @@ pub(crate) enum AdminCommand {
         /// The user's email address.
         #[arg(long)]
         email: String,
+        /// Grant even though the user's email is not verified.
+        #[arg(long)]
+        force: bool,
         /// Where the data lives.
         #[command(flatten)]
         store: StoreArgs,

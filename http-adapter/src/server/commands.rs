@@ -215,15 +215,24 @@ pub(crate) async fn migrate(args: StoreArgs) -> Result<(), Fatal> {
     Ok(())
 }
 
-/// `agentmart admin grant --email E`.
-pub(crate) async fn admin_grant(email: String, args: StoreArgs) -> Result<(), Fatal> {
+/// `agentmart admin grant --email E [--force]`: refuses an account whose
+/// email is not verified unless `force`.
+pub(crate) async fn admin_grant(email: String, force: bool, args: StoreArgs) -> Result<(), Fatal> {
     let url = StoreUrl::parse(&args.store)?;
     let store = url.open().await?;
     // The signing key is not used by this call; a throwaway one satisfies the configuration.
     let mut throwaway = [0u8; 32];
     getrandom::fill(&mut throwaway).map_err(|e| Fatal(format!("no randomness from the OS: {e}")))?;
     let mart = Agentmart::new(store, Config::with_hs256_secret(throwaway.to_vec()))?;
-    let profile = mart.admin().set_role_by_email(&email, agentmart_core::Role::Admin).await?;
+    let profile = match mart.admin().grant_admin_by_email(&email, force).await {
+        Err(agentmart_core::Error::Conflict(_)) if !force => {
+            return Err(Fatal(format!(
+                "the email {} is not verified: verify it first, or run again with --force to grant anyway",
+                email.trim()
+            )));
+        }
+        other => other?,
+    };
     mart.flush().await?;
     println!("{} (@{}) is now an admin", email.trim(), profile.handle);
     Ok(())

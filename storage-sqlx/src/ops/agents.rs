@@ -321,13 +321,45 @@ pub(crate) async fn set_agent_status(
     now: DateTime<Utc>,
     audit: &AuditRecord,
 ) -> R<Agent> {
+    write_status(pool, id, status, message, None, now, audit).await
+}
+
+/// PostgreSQL: under the agent's row lock.
+pub(crate) async fn moderate_agent_status(
+    pool: &Pool,
+    id: AgentId,
+    status: AgentStatus,
+    message: Option<&str>,
+    lock: Option<&ModerationLock>,
+    now: DateTime<Utc>,
+    audit: &AuditRecord,
+) -> R<Agent> {
+    write_status(pool, id, status, message, Some(lock), now, audit).await
+}
+
+/// The status change of both: `lock` is `None` for the owner's change (the
+/// lock is checked and kept), `Some(new lock)` for an administrator's.
+async fn write_status(
+    pool: &Pool,
+    id: AgentId,
+    status: AgentStatus,
+    message: Option<&str>,
+    lock: Option<Option<&ModerationLock>>,
+    now: DateTime<Utc>,
+    audit: &AuditRecord,
+) -> R<Agent> {
     let mut tx = begin(pool).await?;
     let mut agent = live_agent(&mut tx, id).await?;
+    match lock {
+        None => check_status_change(&agent, status)?,
+        Some(lock) => agent.moderation = lock.cloned(),
+    }
     agent.status = status;
     agent.status_message = message.map(str::to_string);
     agent.updated_at = now;
     sqlx::query(
-        "UPDATE agents SET status = $2, status_message = $3, updated_at = $4, in_catalog = $5, deprecated = $6 WHERE id = $1",
+        "UPDATE agents SET status = $2, status_message = $3, updated_at = $4, in_catalog = $5, deprecated = $6, \
+         moderated_at = $7, moderation_reason = $8 WHERE id = $1",
     )
     .bind(id.0)
     .bind(status.as_str())
@@ -335,6 +367,8 @@ pub(crate) async fn set_agent_status(
     .bind(ts(now)?)
     .bind(status.is_public_listing() && agent.latest_version.is_some())
     .bind(status == AgentStatus::Deprecated)
+    .bind(ts_opt(agent.moderation.as_ref().map(|m| m.at))?)
+    .bind(agent.moderation.as_ref().and_then(|m| m.reason.clone()))
     .execute(&mut *tx)
     .await?;
     insert_audit(&mut tx, audit).await?;

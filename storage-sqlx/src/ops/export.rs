@@ -249,8 +249,9 @@ async fn import_one(conn: &mut Conn, record: &ExportRecord) -> R<()> {
             sqlx::query(
                 "INSERT INTO agents (id, owner_id, slug, status, status_message, latest_version, created_at, updated_at, \
                  published_at, install_count, rating_count, rating_sum, stars_1, stars_2, stars_3, stars_4, stars_5, \
-                 usage_events, trending, damped_rating, in_catalog, deprecated) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+                 usage_events, trending, damped_rating, in_catalog, deprecated, moderated_at, moderation_reason) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+                 $22, $23, $24)",
             )
             .bind(agent.id.0)
             .bind(agent.owner_id.0)
@@ -274,6 +275,8 @@ async fn import_one(conn: &mut Conn, record: &ExportRecord) -> R<()> {
             .bind(ranking::damped_rating(stats))
             .bind(agent.status.is_public_listing() && agent.latest_version.is_some())
             .bind(agent.status == AgentStatus::Deprecated)
+            .bind(ts_opt(agent.moderation.as_ref().map(|m| m.at))?)
+            .bind(agent.moderation.as_ref().and_then(|m| m.reason.clone()))
             .execute(&mut *conn)
             .await?;
         }

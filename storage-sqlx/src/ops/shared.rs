@@ -51,7 +51,8 @@ pub(super) async fn insert_audit(conn: &mut Conn, r: &AuditRecord) -> R<()> {
 
 // ---------------------------------------------------------------- agent rows
 
-pub(super) const AGENT_COLS: &str = "a.id, a.owner_id, a.slug, a.status, a.status_message, a.latest_version, a.created_at, a.updated_at, a.published_at";
+pub(super) const AGENT_COLS: &str = "a.id, a.owner_id, a.slug, a.status, a.status_message, a.latest_version, a.created_at, a.updated_at, a.published_at, \
+                          a.moderated_at, a.moderation_reason";
 pub(super) const STATS_COLS: &str = "a.install_count, a.rating_count, a.rating_sum, a.stars_1, a.stars_2, a.stars_3, a.stars_4, \
                           a.stars_5, a.usage_events, a.trending";
 
@@ -67,6 +68,10 @@ pub(super) fn agent_from_row(row: &DbRow) -> R<Agent> {
         created_at: from_ts(row.try_get("created_at")?),
         updated_at: from_ts(row.try_get("updated_at")?),
         published_at: row.try_get::<Option<i64>, _>("published_at")?.map(from_ts),
+        moderation: row
+            .try_get::<Option<i64>, _>("moderated_at")?
+            .map(|at| Ok::<_, Fail>(ModerationLock::new(from_ts(at), row.try_get("moderation_reason")?)))
+            .transpose()?,
     })
 }
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::support::*;
 use crate::ids::AgentId;
-use crate::model::{AgentStats, AgentStatus, Draft, actions};
+use crate::model::{AgentStats, AgentStatus, Draft, ModerationLock, actions};
 use crate::storage::{ConflictKind, StorageError, Store};
 
 /// `create_agent`, `get_agent`, `find_agent`, `get_draft`, and the empty defaults of a new agent.
@@ -196,6 +196,66 @@ pub async fn agent_set_status(store: Arc<dyn Store>) {
     assert_not_audited(s, &r, "refused status change").await;
     expect_not_found(
         s.set_agent_status(AgentId::new(), AgentStatus::Listed, None, at(44), &audit("t")).await,
+        "unknown agent",
+    );
+}
+
+/// `moderate_agent_status` sets and lifts the moderation lock with the
+/// status; `set_agent_status` refuses every change but `Deleted` while the
+/// lock is set (`Conflict(ModerationLocked)`, nothing written) and keeps it;
+/// publishing keeps it.
+pub async fn agent_moderation_lock(store: Arc<dyn Store>) {
+    let s = &*store;
+    let alice = add_user(s, "alice").await;
+    let agent = add_published(s, alice.id, "helper", &definition("One"), at(0)).await;
+    assert_eq!(agent.moderation, None, "a new agent carries no lock");
+    let lock = ModerationLock::new(at(10), Some("spam".into()));
+    let r = audit(actions::AGENT_STATUS_CHANGED);
+    let moderated = ok(
+        s.moderate_agent_status(agent.id, AgentStatus::Unlisted, Some("spam"), Some(&lock), at(10), &r).await,
+        "moderate_agent_status",
+    );
+    assert_eq!((moderated.status, moderated.moderation.as_ref()), (AgentStatus::Unlisted, Some(&lock)));
+    assert_eq!(moderated.updated_at, at(10));
+    assert_eq!(ok(s.get_agent(agent.id).await, "get_agent"), Some(moderated.clone()), "lock persisted");
+    assert_audited(s, &r, "moderate_agent_status").await;
+
+    let r = audit("test.locked");
+    for status in [AgentStatus::Listed, AgentStatus::Unlisted, AgentStatus::Deprecated] {
+        expect_conflict(
+            s.set_agent_status(agent.id, status, None, at(11), &r).await,
+            ConflictKind::ModerationLocked,
+            "a locked agent's status cannot change",
+        );
+    }
+    assert_not_audited(s, &r, "refused status change").await;
+    assert_eq!(ok(s.get_agent(agent.id).await, "get_agent"), Some(moderated), "nothing written");
+    let search =
+        crate::storage::CatalogQuery { sort: crate::storage::CatalogSort::Newest, limit: 10, ..Default::default() };
+    assert!(ok(s.list_catalog(&search).await, "list_catalog").entries.is_empty(), "moderated agent not listed");
+
+    let published = ok(publish(s, &agent, "1.1.0", Some("1.0.0"), &definition("Two"), at(12)).await, "publish");
+    assert_eq!((published.status, published.moderation.as_ref()), (AgentStatus::Unlisted, Some(&lock)));
+
+    // Listing again without a lock lifts it; the owner's changes work again.
+    let lifted =
+        ok(s.moderate_agent_status(agent.id, AgentStatus::Listed, None, None, at(13), &audit("t")).await, "lift");
+    assert_eq!((lifted.status, lifted.moderation), (AgentStatus::Listed, None));
+    assert_eq!(ok(s.list_catalog(&search).await, "list_catalog").entries.len(), 1, "listed again");
+    ok(s.set_agent_status(agent.id, AgentStatus::Deprecated, None, at(14), &audit("t")).await, "owner change");
+
+    // A locked agent may still be deleted; the lock stays.
+    let lock = ModerationLock::new(at(15), None);
+    ok(s.moderate_agent_status(agent.id, AgentStatus::Unlisted, None, Some(&lock), at(15), &audit("t")).await, "lock");
+    let deleted = ok(s.set_agent_status(agent.id, AgentStatus::Deleted, None, at(16), &audit("t")).await, "delete");
+    assert_eq!((deleted.status, deleted.moderation.as_ref()), (AgentStatus::Deleted, Some(&lock)));
+    expect_conflict(
+        s.moderate_agent_status(agent.id, AgentStatus::Listed, None, None, at(17), &audit("t")).await,
+        ConflictKind::AgentDeleted,
+        "a deleted agent cannot be moderated",
+    );
+    expect_not_found(
+        s.moderate_agent_status(AgentId::new(), AgentStatus::Listed, None, None, at(18), &audit("t")).await,
         "unknown agent",
     );
 }

@@ -32,7 +32,8 @@
 //! - [`throttle`] — `counter_hits_and_windows`, `counter_clear`, `counter_release`, `concurrent_counter_hits`;
 //! - [`agents`] — `agent_create_and_find`, `agent_slug_conflicts`, `agent_update_draft`,
 //!   `agent_publish_versions`, `agent_publish_conflicts`, `agent_versions_newest_first`,
-//!   `agent_set_status`, `agent_list_owner_agents`, `concurrent_publish_same_expected_latest`;
+//!   `agent_set_status`, `agent_moderation_lock`, `agent_list_owner_agents`,
+//!   `concurrent_publish_same_expected_latest`;
 //! - [`catalog`] — `catalog_visibility`, `catalog_entry_uses_latest_version`,
 //!   `catalog_sort_popular`, `catalog_sort_rating`, `catalog_sort_newest`,
 //!   `catalog_sort_trending`, `catalog_sort_name`, `catalog_sort_relevance`,

@@ -187,6 +187,7 @@ pub(crate) fn agent_record(owner: UserId, slug: &str, created: DateTime<Utc>) ->
         created_at: created,
         updated_at: created,
         published_at: None,
+        moderation: None,
     }
 }
 

@@ -65,7 +65,10 @@ pub async fn fill_every_kind(s: &dyn Store) -> Filled {
         ok(publish(s, &helper, "1.1.0", Some("1.0.0"), &definition("Helper Two"), at(20)).await, "publish 1.1.0");
     add_agent(s, bob.id, "draft-only", &definition("Draft Only")).await;
     let gone = add_published(s, bob.id, "gone", &definition("Gone"), at(30)).await;
-    set_status(s, gone.id, AgentStatus::Deprecated).await;
+    // Deprecated by an administrator: the moderation lock travels with it.
+    let lock = crate::model::ModerationLock::new(at(35), Some("replaced".into()));
+    let r = audit("agent.status_changed");
+    ok(s.moderate_agent_status(gone.id, AgentStatus::Deprecated, None, Some(&lock), at(35), &r).await, "moderate");
     for user in [alice.id, bob.id] {
         ok(s.install(user, helper.id, None, at(40), &audit("agent.installed")).await, "install");
         let review = Review {
@@ -130,6 +133,8 @@ pub async fn transfer_round_trip(source: Arc<dyn Store>, target: Arc<dyn Store>)
     assert_eq!(found.map(|f| f.id), Some(session.id), "the current refresh token is imported");
     assert!(ok(t.get_rating(bob.id, helper.id).await, "get_rating").is_some(), "ratings are looked up by user");
     assert_eq!(ok(t.count_one_time_tokens(bob.id, OneTimeTokenKind::PasswordReset).await, "count"), 1);
+    let gone = ok(t.find_agent(bob.id, &"gone".parse().expect("slug")).await, "find_agent").expect("gone imported");
+    assert_eq!(gone.moderation.and_then(|l| l.reason).as_deref(), Some("replaced"), "the moderation lock is imported");
 
     // A non-empty target is refused unless forced; forcing reports the conflict.
     let refused = transfer::import(t, &mut file.as_slice(), &import).await;

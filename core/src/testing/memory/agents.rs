@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 
 use super::{MemoryStore, conflict};
 use crate::ids::{AgentId, UserId};
-use crate::model::{Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditRecord, Draft, Slug};
+use crate::model::{
+    Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditRecord, Draft, ModerationLock, Slug,
+};
 use crate::storage::{AgentStore, ConflictKind, PublishVersion, StorageError, StorageResult};
 
 #[async_trait]
@@ -96,8 +98,29 @@ impl AgentStore for MemoryStore {
     ) -> StorageResult<Agent> {
         let mut st = self.lock();
         let agent = st.live_agent_mut(id)?;
+        crate::storage::check_status_change(agent, status)?;
         agent.status = status;
         agent.status_message = message.map(str::to_string);
+        agent.updated_at = now;
+        let out = agent.clone();
+        st.write_audit(audit);
+        Ok(out)
+    }
+
+    async fn moderate_agent_status(
+        &self,
+        id: AgentId,
+        status: AgentStatus,
+        message: Option<&str>,
+        lock: Option<&ModerationLock>,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<Agent> {
+        let mut st = self.lock();
+        let agent = st.live_agent_mut(id)?;
+        agent.status = status;
+        agent.status_message = message.map(str::to_string);
+        agent.moderation = lock.cloned();
         agent.updated_at = now;
         let out = agent.clone();
         st.write_audit(audit);
