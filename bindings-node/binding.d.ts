@@ -161,6 +161,16 @@ export declare class AuthApi {
   requestEmailVerification(principal: Principal): Promise<void>
   /** Marks the email verified with a verification token. */
   verifyEmail(token: string): Promise<void>
+  /**
+   * Starts an email change: needs the current password; sends a
+   * single-use link to `newEmail`. Nothing changes until it is confirmed.
+   */
+  requestEmailChange(principal: Principal, newEmail: string, password: string): Promise<void>
+  /**
+   * Completes an email change with the token sent to the new address; the
+   * old address is told.
+   */
+  confirmEmailChange(token: string): Promise<void>
   /** The user's own audit trail, newest first. */
   myAudit(principal: Principal, page?: PageRequest | undefined | null): Promise<AuditPage>
   /** The public keys of the token signer as a JWKS document (empty for HS256). */
@@ -497,10 +507,12 @@ export interface ConfigOptions {
   sessionIdleTimeoutSeconds?: number
   /** Most active sessions per user; a new sign-in past it ends the oldest (default 100). */
   maxSessionsPerUser?: number
-  /** Password-reset token lifetime (default 1800). */
+  /** Password-reset link lifetime (default 600: every emailed link lives at most 10 minutes). */
   passwordResetTtlSeconds?: number
-  /** Email-verification token lifetime (default 48 hours). */
+  /** Email-verification link lifetime (default 600). */
   emailVerificationTtlSeconds?: number
+  /** Email-change confirmation link lifetime (default 600). */
+  emailChangeTtlSeconds?: number
   /** argon2id parameters (default OWASP: 19456 KiB, 2 passes, 1 lane). */
   hashing?: HashingOptions
   /** At most this many password hashes at a time (default: the CPU count). */
@@ -686,7 +698,7 @@ export interface Message {
   to: string
   /** What the message is for. */
   kind: MessageKind
-  /** The one-time token to deliver. */
+  /** The one-time token to deliver (empty for notices). */
   token: string
   /** A link built from `config.publicBaseUrl` that carries the token. */
   link: string
@@ -695,7 +707,7 @@ export interface Message {
 }
 
 /** What a message is for. */
-export type MessageKind = 'password_reset' | 'email_verification'
+export type MessageKind = 'password_reset' | 'email_verification' | 'email_change' | 'email_changed'
 
 /** Model settings of an agent. */
 export interface ModelSettings {

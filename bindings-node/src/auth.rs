@@ -301,6 +301,31 @@ impl AuthApi {
         run(env, &self.handle, move |mart| async move { mart.auth().verify_email(&token).await })
     }
 
+    /// Starts an email change: needs the current password; sends a
+    /// single-use link to `newEmail`. Nothing changes until it is confirmed.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn request_email_change<'env>(
+        &self,
+        env: &'env Env,
+        principal: &Principal,
+        new_email: String,
+        password: String,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let p = principal.inner.clone();
+        run(
+            env,
+            &self.handle,
+            move |mart| async move { mart.auth().request_email_change(&p, &new_email, &password).await },
+        )
+    }
+
+    /// Completes an email change with the token sent to the new address; the
+    /// old address is told.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn confirm_email_change<'env>(&self, env: &'env Env, token: String) -> napi::Result<PromiseRaw<'env, ()>> {
+        run(env, &self.handle, move |mart| async move { mart.auth().confirm_email_change(&token).await })
+    }
+
     /// The user's own audit trail, newest first.
     #[napi(ts_return_type = "Promise<AuditPage>")]
     pub fn my_audit<'env>(

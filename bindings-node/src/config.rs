@@ -48,10 +48,12 @@ pub struct ConfigOptions {
     pub session_idle_timeout_seconds: Option<u32>,
     /// Most active sessions per user; a new sign-in past it ends the oldest (default 100).
     pub max_sessions_per_user: Option<u32>,
-    /// Password-reset token lifetime (default 1800).
+    /// Password-reset link lifetime (default 600: every emailed link lives at most 10 minutes).
     pub password_reset_ttl_seconds: Option<u32>,
-    /// Email-verification token lifetime (default 48 hours).
+    /// Email-verification link lifetime (default 600).
     pub email_verification_ttl_seconds: Option<u32>,
+    /// Email-change confirmation link lifetime (default 600).
+    pub email_change_ttl_seconds: Option<u32>,
     /// argon2id parameters (default OWASP: 19456 KiB, 2 passes, 1 lane).
     pub hashing: Option<HashingOptions>,
     /// At most this many password hashes at a time (default: the CPU count).
@@ -209,6 +211,9 @@ pub(crate) fn build(jwt_secret: Option<String>, config: Option<ConfigOptions>) -
     }
     if let Some(v) = c.email_verification_ttl_seconds {
         config.email_verification_ttl = secs(v);
+    }
+    if let Some(v) = c.email_change_ttl_seconds {
+        config.email_change_ttl = secs(v);
     }
     if let Some(h) = c.hashing {
         config.hashing = am::HashingParams { m_cost: h.m_cost, t_cost: h.t_cost, p_cost: h.p_cost };

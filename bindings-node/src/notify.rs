@@ -16,6 +16,10 @@ pub enum MessageKind {
     PasswordReset,
     /// Carries an email-verification token (`auth.verifyEmail`).
     EmailVerification,
+    /// Carries an email-change token for the new address (`auth.confirmEmailChange`).
+    EmailChange,
+    /// Tells the old address that the email changed (no token).
+    EmailChanged,
 }
 
 /// A message to deliver to a user (by email, SMS...).
@@ -26,7 +30,7 @@ pub struct Message {
     pub to: String,
     /// What the message is for.
     pub kind: MessageKind,
-    /// The one-time token to deliver.
+    /// The one-time token to deliver (empty for notices).
     pub token: String,
     /// A link built from `config.publicBaseUrl` that carries the token.
     pub link: String,

@@ -1,5 +1,12 @@
-//! Outgoing messages (password reset, email verification) go through a
-//! [`Notifier`] the host implements: email, SMS, a queue...
+//! Outgoing messages (password reset, email verification, email change and
+//! account notices) go through a [`Notifier`] the host implements: email,
+//! SMS, a queue...
+//!
+//! Links (`PasswordReset`, `EmailVerification`, `EmailChange`) carry a
+//! single-use token that lives at most the configured lifetime (10 minutes
+//! by default). Notices (`EmailChanged`) carry no secret:
+//! their `token` is empty and `link` points at the host's sign-in page
+//! (`{public_base_url}/login`).
 
 use std::sync::{Arc, Mutex};
 
@@ -14,6 +21,10 @@ pub enum MessageKind {
     PasswordReset,
     /// An email-verification link.
     EmailVerification,
+    /// A link confirming an email change, sent to the new address.
+    EmailChange,
+    /// A notice to the old address that the account's email was changed (no token).
+    EmailChanged,
 }
 
 /// One outgoing message. `token` is a secret: deliver it only to `to`.
@@ -23,9 +34,10 @@ pub struct Message {
     pub to: String,
     /// Purpose.
     pub kind: MessageKind,
-    /// The single-use token (secret).
+    /// The single-use token (secret); empty for notices.
     pub token: String,
-    /// A ready-made link containing the token, built from `Config::public_base_url`.
+    /// A ready-made link containing the token, built from `Config::public_base_url`
+    /// (for notices, the sign-in page).
     pub link: String,
     /// Creation time.
     pub created_at: DateTime<Utc>,

@@ -21,6 +21,7 @@ fn kind_byte(kind: OneTimeTokenKind) -> u8 {
     match kind {
         OneTimeTokenKind::PasswordReset => 1,
         OneTimeTokenKind::EmailVerification => 2,
+        OneTimeTokenKind::EmailChange => 3,
     }
 }
 
@@ -389,6 +390,77 @@ impl UserStore for SledStore {
             Ok(Some(u))
         })
         .await
+    }
+
+    async fn change_email_with_token(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<ConsumeOutcome> {
+        let Some(token) = self.get_json::<OneTimeToken>(T::Ott, &hash.0)? else {
+            return Ok(ConsumeOutcome::Unknown);
+        };
+        if token.kind != OneTimeTokenKind::EmailChange {
+            return Ok(ConsumeOutcome::Unknown);
+        }
+        let user = token.user_id;
+        let guard = self.user_lock(user);
+        // Under the user's lock: the user's tokens cannot change meanwhile.
+        let others = self.scan_keys(T::UserOtt, &user.to_bytes())?;
+        let trees = union(&[&[T::Ott, T::UserOtt], &USER_TREES, &AUDIT_TREES]);
+        let committed = self.tx(&trees, |v| {
+            let Some(token): Option<OneTimeToken> = tx_get_json(v.t(T::Ott)?, &hash.0)? else {
+                return Ok(ConsumeOutcome::Unknown);
+            };
+            if token.kind != OneTimeTokenKind::EmailChange || token.user_id != user {
+                return Ok(ConsumeOutcome::Unknown);
+            }
+            if now >= token.expires_at {
+                v.t(T::Ott)?.remove(&hash.0)?;
+                v.t(T::UserOtt)?.remove(ott_key(user, token.kind, hash))?;
+                return Ok(ConsumeOutcome::Expired);
+            }
+            let Some(new_email) = token.email.clone() else {
+                return Ok(ConsumeOutcome::Unknown);
+            };
+            let Some(mut u): Option<UserRecord> = tx_get_json(v.t(T::Users)?, &user.to_bytes())? else {
+                return Ok(ConsumeOutcome::Unknown);
+            };
+            // The email index is the one place uniqueness lives: inside the
+            // transaction, a registration of the same address conflicts with it.
+            match v.t(T::IdxEmail)?.get(new_email.key().as_bytes())? {
+                Some(owner) if owner.as_ref() != user.to_bytes().as_slice() => {
+                    return Err(abort(StorageError::Conflict(ConflictKind::Email)));
+                }
+                _ => {}
+            }
+            if let Some(old) = &u.email
+                && old.key() != new_email.key()
+            {
+                v.t(T::IdxEmail)?.remove(old.key().as_bytes())?;
+            }
+            v.t(T::IdxEmail)?.insert(new_email.key().as_bytes(), &user.to_bytes())?;
+            u.email = Some(new_email);
+            u.email_verified = true;
+            u.updated_at = now;
+            put_user(v, &u)?;
+            for k in &others {
+                if let Some(h) = k.get(17..) {
+                    v.t(T::Ott)?.remove(h)?;
+                }
+                v.t(T::UserOtt)?.remove(k)?;
+            }
+            v.t(T::Ott)?.remove(&hash.0)?;
+            v.t(T::UserOtt)?.remove(ott_key(user, token.kind, hash))?;
+            let mut audit = audit.clone();
+            audit.actor = Some(user);
+            audit.subject = Some(user);
+            v.audit(&audit)?;
+            Ok(ConsumeOutcome::Applied(u))
+        });
+        drop(guard);
+        committed.await
     }
 
     async fn count_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64> {

@@ -117,6 +117,14 @@ impl UserStore for SqlxStore {
     ) -> StorageResult<ConsumeOutcome> {
         run!(self, verify_email_with_token(hash, now, audit))
     }
+    async fn change_email_with_token(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<ConsumeOutcome> {
+        run!(self, change_email_with_token(hash, now, audit))
+    }
     async fn count_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64> {
         run!(self, count_one_time_tokens(user, kind))
     }

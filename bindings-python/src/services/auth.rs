@@ -182,6 +182,25 @@ impl PyAuth {
         self.shared.run(py, |m| async move { m.auth().verify_email(&token).await })
     }
 
+    /// Starts an email change: needs the current password; sends a
+    /// single-use link to `new_email`. Nothing changes until it is confirmed.
+    fn request_email_change(
+        &self,
+        py: Python<'_>,
+        principal: &Bound<'_, PyPrincipal>,
+        new_email: String,
+        password: String,
+    ) -> PyResult<()> {
+        let p = self::principal(principal);
+        self.shared.run(py, |m| async move { m.auth().request_email_change(&p, &new_email, &password).await })
+    }
+
+    /// Completes an email change with the token sent to the new address; the
+    /// old address is told.
+    fn confirm_email_change(&self, py: Python<'_>, token: String) -> PyResult<()> {
+        self.shared.run(py, |m| async move { m.auth().confirm_email_change(&token).await })
+    }
+
     /// A principal for a user of the host's own identity system; the account
     /// is created on first sight of `external_id`.
     #[pyo3(signature = (external_id, *, handle=None, display_name=None, email=None))]

@@ -427,7 +427,12 @@ fn principal_of(user: &UserRecord) -> Result<Principal> {
 impl Inner {
     /// Checks the user's current password for a sensitive change; wrong
     /// guesses are throttled per session (or per user without a session).
-    async fn confirm_password(&self, user: &UserRecord, principal: &Principal, password: &str) -> Result<()> {
+    pub(super) async fn confirm_password(
+        &self,
+        user: &UserRecord,
+        principal: &Principal,
+        password: &str,
+    ) -> Result<()> {
         let now = self.now();
         let client_key = match principal.session_id {
             Some(session) => format!("session-{session}"),

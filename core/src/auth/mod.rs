@@ -8,7 +8,16 @@
 //!   email when none is given, passwords of 8–128 characters checked against
 //!   a bundled list of common passwords, no composition rules; every failing
 //!   field is reported at once), [`login`](AuthService::login), profiles,
-//!   password change and reset, email verification, account deletion.
+//!   password change and reset, email verification, email change with
+//!   re-authentication ([`request_email_change`](AuthService::request_email_change)
+//!   needs the current password and sends a link to the new address; the
+//!   address changes only in [`confirm_email_change`](AuthService::confirm_email_change),
+//!   which tells the old address), account deletion. Every emailed link is
+//!   single-use and lives 10 minutes by default
+//!   ([`Config::password_reset_ttl`](crate::Config::password_reset_ttl),
+//!   [`email_verification_ttl`](crate::Config::email_verification_ttl),
+//!   [`email_change_ttl`](crate::Config::email_change_ttl); ASVS 5.0 6.5.5);
+//!   a verification link can be asked for again.
 //! - **Sessions**: a login starts a session; its refresh token is rotated on
 //!   every [`refresh`](AuthService::refresh), and a rotated token that comes
 //!   back revokes the whole session (`token_reused`, RFC 9700 §4.14).
@@ -40,7 +49,7 @@
 //! Access tokens are JWTs (`HS256`, `EdDSA` or `ES256`, pinned by the
 //! configuration; `kid` in the header; claims `iss`, `aud`, `sub`, `sid`,
 //! `role`, `jti`, `iat`, `nbf`, `exp`). Refresh (`amr_…`), password-reset
-//! (`amp_…`) and email-verification (`amv_…`) tokens are 256 random bits;
+//! (`amp_…`), email-verification (`amv_…`) and email-change (`amc_…`) tokens are 256 random bits;
 //! only their SHA-256 is stored. Nothing here logs a password or a token.
 //!
 //! # Login throttling

@@ -1,5 +1,5 @@
-//! Password reset and email verification: single-use, expiring tokens sent
-//! through the [`Notifier`](crate::Notifier).
+//! Password reset, email verification and email change: single-use,
+//! expiring tokens sent through the [`Notifier`](crate::Notifier).
 
 use chrono::{DateTime, Utc};
 
@@ -36,6 +36,9 @@ impl Inner {
                 MessageKind::EmailVerification,
                 "verify-email",
             ),
+            OneTimeTokenKind::EmailChange => {
+                (tokens::CHANGE_PREFIX, self.config.email_change_ttl, MessageKind::EmailChange, "confirm-email-change")
+            }
         };
         let token = tokens::issue(prefix)?;
         let record = OneTimeToken {
@@ -58,6 +61,21 @@ impl Inner {
             tracing::warn!(user = %user.id, kind = kind.as_str(), error = %err, "notifier failed to deliver a message");
         }
         Ok(())
+    }
+
+    /// Sends a notice without a secret (`EmailChanged`) to
+    /// `to`; its link is the host's sign-in page. Failures are logged.
+    pub(crate) async fn send_notice(&self, to: &Email, kind: MessageKind) {
+        let message = Message {
+            to: to.to_string(),
+            kind,
+            token: String::new(),
+            link: format!("{}/login", self.config.public_base_url.trim_end_matches('/')),
+            created_at: self.now(),
+        };
+        if let Err(err) = self.notifier.send(message).await {
+            tracing::warn!(kind = ?kind, error = %err, "notifier failed to deliver a notice");
+        }
     }
 
     /// Sends an email-verification message to the user's current email,
@@ -183,6 +201,86 @@ impl AuthService {
         let audit = inner.audit(actions::EMAIL_VERIFIED, None);
         match inner.store.verify_email_with_token(&hash, inner.now(), &audit).await? {
             ConsumeOutcome::Applied(_) => Ok(()),
+            ConsumeOutcome::Expired => Err(Error::TokenExpired),
+            ConsumeOutcome::Unknown => Err(Error::TokenInvalid),
+        }
+    }
+}
+
+impl AuthService {
+    /// Starts an email change (`POST /v1/auth/email/change`, answered `202`):
+    /// after re-authentication with the current password (the same throttled
+    /// check as [`change_password`](Self::change_password):
+    /// `invalid_credentials`, then `rate_limited`), a single-use link
+    /// `{public_base_url}/confirm-email-change?token=…` (token `amc_…`, living
+    /// [`Config::email_change_ttl`](crate::Config::email_change_ttl), 10 minutes
+    /// by default) is sent to the **new** address. Nothing changes until
+    /// [`confirm_email_change`](Self::confirm_email_change). Only the newest
+    /// link works.
+    ///
+    /// `validation_failed` on `new_email` for a malformed address or the
+    /// current one; `email_taken` when another account has it (checked only
+    /// after the password, so it reveals no more than registration does);
+    /// `rate_limited` past the per-account message cap; an account without a
+    /// password (bring-your-own-identity) answers `invalid_credentials`.
+    pub async fn request_email_change(&self, principal: &Principal, new_email: &str, password: &str) -> Result<()> {
+        let inner = &self.inner;
+        let user = inner.active_user(principal).await?;
+        let new_email = Email::parse_field("new_email", new_email).map_err(Error::Validation)?;
+        inner.confirm_password(&user, principal, password).await?;
+        if user.email.as_ref().is_some_and(|e| e.key() == new_email.key()) {
+            return Err(Error::Validation(vec![crate::error::FieldError::new(
+                "new_email",
+                "unchanged",
+                "this is already the account's email",
+            )]));
+        }
+        if inner.store.find_user_by_email(&new_email).await?.is_some() {
+            return Err(Error::EmailTaken);
+        }
+        let now = inner.now();
+        if let Err(retry_after) = throttle::count_notification(inner, user.id, now).await? {
+            return Err(Error::RateLimited { retry_after });
+        }
+        let audit = inner
+            .audit(actions::EMAIL_CHANGE_REQUESTED, Some(principal))
+            .subject(user.id)
+            .target(format!("user:{}", user.id));
+        inner.issue_one_time(&user, &new_email, OneTimeTokenKind::EmailChange, audit, now).await
+    }
+
+    /// Completes an email change with the link sent to the new address
+    /// (`POST /v1/auth/email/change/confirm`, answered `204`). In one store
+    /// transaction the address changes (marked verified), the token is used
+    /// up and every other one-time token of the account dies (password-reset
+    /// links, verification links of the old address); an audit record
+    /// `user.email_changed` is written. The old address is then told
+    /// (`EmailChanged` notice). Single use; `token_expired` past its life;
+    /// `token_invalid` when unknown, used, malformed, or of a disabled
+    /// account; `email_taken` when another account took the address in the
+    /// meantime (the store's unique email decides a race with a registration).
+    pub async fn confirm_email_change(&self, token: &str) -> Result<()> {
+        let inner = &self.inner;
+        let hash = tokens::parse(tokens::CHANGE_PREFIX, token)?;
+        let stored = match inner.store.find_one_time_token(&hash).await? {
+            Some(t) if t.kind == OneTimeTokenKind::EmailChange => t,
+            _ => return Err(Error::TokenInvalid),
+        };
+        let old_email = match inner.store.get_user(stored.user_id).await? {
+            Some(user) if !user.disabled => user.email,
+            _ => {
+                inner.store.delete_one_time_tokens(stored.user_id, OneTimeTokenKind::EmailChange).await?;
+                return Err(Error::TokenInvalid);
+            }
+        };
+        let audit = inner.audit(actions::EMAIL_CHANGED, None).target(format!("user:{}", stored.user_id));
+        match inner.store.change_email_with_token(&hash, inner.now(), &audit).await? {
+            ConsumeOutcome::Applied(user) => {
+                if let Some(old) = old_email.filter(|old| Some(old) != user.email.as_ref()) {
+                    inner.send_notice(&old, MessageKind::EmailChanged).await;
+                }
+                Ok(())
+            }
             ConsumeOutcome::Expired => Err(Error::TokenExpired),
             ConsumeOutcome::Unknown => Err(Error::TokenInvalid),
         }

@@ -1,4 +1,4 @@
-//! Opaque secret tokens (refresh, password reset, email verification).
+//! Opaque secret tokens (refresh, password reset, email verification, email change).
 //!
 //! A token is a short prefix naming its purpose followed by 32 random bytes
 //! from the OS CSPRNG, base64url-encoded without padding. Only its SHA-256
@@ -17,6 +17,8 @@ pub(crate) const REFRESH_PREFIX: &str = "amr_";
 pub(crate) const RESET_PREFIX: &str = "amp_";
 /// Prefix of email-verification tokens.
 pub(crate) const VERIFY_PREFIX: &str = "amv_";
+/// Prefix of email-change confirmation tokens.
+pub(crate) const CHANGE_PREFIX: &str = "amc_";
 
 /// Length of the encoded random part (32 bytes in unpadded base64url).
 const ENCODED_LEN: usize = 43;

@@ -111,6 +111,10 @@ pub mod actions {
     pub const EMAIL_VERIFICATION_SENT: &str = "user.email_verification_sent";
     /// The email was verified.
     pub const EMAIL_VERIFIED: &str = "user.email_verified";
+    /// An email change was requested (after re-authentication); a link went to the new address.
+    pub const EMAIL_CHANGE_REQUESTED: &str = "user.email_change_requested";
+    /// The email changed (the link sent to the new address was used).
+    pub const EMAIL_CHANGED: &str = "user.email_changed";
     /// The role changed.
     pub const ROLE_CHANGED: &str = "user.role_changed";
     /// The user was disabled.

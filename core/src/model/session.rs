@@ -120,6 +120,8 @@ pub enum OneTimeTokenKind {
     PasswordReset,
     /// Email verification.
     EmailVerification,
+    /// Confirmation of an email change; `email` holds the new address.
+    EmailChange,
 }
 
 impl OneTimeTokenKind {
@@ -128,6 +130,7 @@ impl OneTimeTokenKind {
         match self {
             OneTimeTokenKind::PasswordReset => "password_reset",
             OneTimeTokenKind::EmailVerification => "email_verification",
+            OneTimeTokenKind::EmailChange => "email_change",
         }
     }
 }
@@ -141,7 +144,8 @@ pub struct OneTimeToken {
     pub kind: OneTimeTokenKind,
     /// Whose it is.
     pub user_id: UserId,
-    /// For email verification: the email it verifies (so a changed email is not verified by an old link).
+    /// For email verification: the email it verifies (so a changed email is not verified by an old link);
+    /// for an email change: the new address.
     pub email: Option<Email>,
     /// Issue time.
     pub created_at: DateTime<Utc>,

@@ -132,6 +132,24 @@ pub trait UserStore: Send + Sync {
         audit: &AuditRecord,
     ) -> StorageResult<ConsumeOutcome>;
 
+    /// Email change with a token, in one transaction: if an `EmailChange`
+    /// token with this hash exists and is unexpired, set the user's email to
+    /// the token's `email` with `email_verified = true` and `updated_at = now`,
+    /// delete that token and every other one-time token of the user (reset
+    /// links, verification links of the old address, other change links),
+    /// write `audit` (actor/subject filled with the token's user) and return
+    /// `Applied` with the updated user. When another user has the new
+    /// address's [`Email::key`], fail with `Conflict(Email)` and change
+    /// nothing (the email's uniqueness is the store's, so of a confirmation and
+    /// a registration racing for one address exactly one wins). Expired:
+    /// deleted, `Expired`. Otherwise (unknown, another kind, no `email`) `Unknown`.
+    async fn change_email_with_token(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<ConsumeOutcome>;
+
     /// Number of one-time tokens of this kind currently stored for the user (for tests and operators).
     async fn count_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64>;
 

@@ -698,6 +698,15 @@ impl UserStore for FaultyStore {
         self.enter("verify_email_with_token").await?;
         self.inner.verify_email_with_token(hash, now, audit).await
     }
+    async fn change_email_with_token(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<ConsumeOutcome> {
+        self.enter("change_email_with_token").await?;
+        self.inner.change_email_with_token(hash, now, audit).await
+    }
     async fn count_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64> {
         self.enter("count_one_time_tokens").await?;
         self.inner.count_one_time_tokens(user, kind).await

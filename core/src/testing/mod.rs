@@ -68,6 +68,7 @@ macro_rules! conformance_tests {
             users::user_one_time_token_replaces_earlier,
             users::user_reset_password_with_token,
             users::user_verify_email_with_token,
+            users::user_change_email_with_token,
             users::concurrent_create_user_same_email,
             users::concurrent_create_user_same_handle,
             users::concurrent_reset_password_with_token,

@@ -158,6 +158,32 @@ pub(crate) async fn resend_verification(State(state): State<AppState>, Auth(prin
     Ok(StatusCode::ACCEPTED)
 }
 
+/// `{new_email, password}`.
+#[derive(Deserialize)]
+pub(crate) struct EmailChangeBody {
+    new_email: String,
+    password: String,
+}
+
+/// `POST /v1/auth/email/change` → 202; a confirmation link goes to the new address.
+pub(crate) async fn request_email_change(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<EmailChangeBody>,
+) -> ApiResult<StatusCode> {
+    state.mart.auth().request_email_change(&principal, &body.new_email, &body.password).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// `POST /v1/auth/email/change/confirm` → 204; the address changes now.
+pub(crate) async fn confirm_email_change(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<TokenBody>,
+) -> ApiResult<StatusCode> {
+    state.mart.auth().confirm_email_change(&body.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `GET /v1/me` → the profile.
 pub(crate) async fn me(State(state): State<AppState>, Auth(principal): Auth) -> ApiResult<Json<Profile>> {
     Ok(Json(state.mart.auth().profile(&principal).await?))

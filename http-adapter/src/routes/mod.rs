@@ -36,6 +36,8 @@ pub(crate) fn v1(state: AppState) -> Router<AppState> {
         .route("/v1/auth/password/change", post(auth::change_password))
         .route("/v1/auth/email/verify", post(auth::verify_email))
         .route("/v1/auth/email/verify/resend", post(auth::resend_verification))
+        .route("/v1/auth/email/change", post(auth::request_email_change))
+        .route("/v1/auth/email/change/confirm", post(auth::confirm_email_change))
         .route_layer(axum::middleware::from_fn_with_state(state, auth_rate_limit));
 
     let agent = "/v1/agents/{owner}/{slug}";

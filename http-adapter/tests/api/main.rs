@@ -9,6 +9,7 @@ mod bounds;
 mod builder;
 mod console;
 mod edge;
+mod email_change;
 mod failing;
 mod hardening;
 mod market;

@@ -148,7 +148,7 @@ async fn the_document_and_the_reference_page_are_served() {
     let doc = app.get("/openapi.json", None).await;
     assert_eq!(doc.ok(200)["openapi"], "3.1.0");
     let operations: usize = doc.body["paths"].as_object().unwrap().values().map(|p| p.as_object().unwrap().len()).sum();
-    assert_eq!(operations, 46, "every route of API.md and the operations routes");
+    assert_eq!(operations, 48, "every route of API.md and the operations routes");
     let page = app.get("/docs", None).await;
     let html = page.ok(200).as_str().unwrap();
     assert!(page.header("content-type").unwrap().starts_with("text/html"));

@@ -32,6 +32,7 @@ fn one_time_from_row(row: &DbRow) -> R<OneTimeToken> {
         kind: match kind.as_str() {
             "password_reset" => OneTimeTokenKind::PasswordReset,
             "email_verification" => OneTimeTokenKind::EmailVerification,
+            "email_change" => OneTimeTokenKind::EmailChange,
             other => return Err(corrupt(format!("one-time token kind `{other}`"))),
         },
         user_id: UserId(row.try_get("user_id")?),

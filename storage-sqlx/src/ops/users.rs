@@ -448,6 +448,64 @@ pub(crate) async fn verify_email_with_token(
     Ok(ConsumeOutcome::Applied(user))
 }
 
+/// The token row is locked (PostgreSQL) and deleted in the same transaction
+/// as the update; the new address is pre-checked inside the transaction and
+/// the unique index on `email_key` settles a race with a registration.
+pub(crate) async fn change_email_with_token(
+    pool: &Pool,
+    hash: &TokenHash,
+    now: DateTime<Utc>,
+    audit: &AuditRecord,
+) -> R<ConsumeOutcome> {
+    let mut tx = begin(pool).await?;
+    let Some(row) = sqlx::query(sql(format!(
+        "SELECT user_id, email, expires_at FROM one_time_tokens WHERE hash = $1 AND kind = $2{FOR_UPDATE}"
+    )))
+    .bind(&hash.0[..])
+    .bind(kind_str(OneTimeTokenKind::EmailChange))
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(ConsumeOutcome::Unknown);
+    };
+    let user_id = UserId(row.try_get("user_id")?);
+    let new_email = row.try_get::<Option<String>, _>("email")?.map(Email::from_stored);
+    if ts(now)? >= row.try_get::<i64, _>("expires_at")? {
+        sqlx::query("DELETE FROM one_time_tokens WHERE hash = $1").bind(&hash.0[..]).execute(&mut *tx).await?;
+        tx.commit().await?;
+        return Ok(ConsumeOutcome::Expired);
+    }
+    let Some(new_email) = new_email else {
+        return Ok(ConsumeOutcome::Unknown);
+    };
+    let Some(mut user) = user_by(&mut tx, "id", user_id.0, true).await? else {
+        return Ok(ConsumeOutcome::Unknown);
+    };
+    if exists(&mut tx, "SELECT 1 FROM users WHERE email_key = $1 AND id <> $2", new_email.key(), Some(user_id.0))
+        .await?
+    {
+        return Err(StorageError::Conflict(ConflictKind::Email).into());
+    }
+    sqlx::query("UPDATE users SET email = $2, email_key = $3, email_verified = $4, updated_at = $5 WHERE id = $1")
+        .bind(user_id.0)
+        .bind(new_email.as_str())
+        .bind(new_email.key())
+        .bind(true)
+        .bind(ts(now)?)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM one_time_tokens WHERE user_id = $1").bind(user_id.0).execute(&mut *tx).await?;
+    user.email = Some(new_email);
+    user.email_verified = true;
+    user.updated_at = now;
+    let mut audit = audit.clone();
+    audit.actor = Some(user_id);
+    audit.subject = Some(user_id);
+    insert_audit(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(ConsumeOutcome::Applied(user))
+}
+
 pub(crate) async fn count_one_time_tokens(pool: &Pool, user: UserId, kind: OneTimeTokenKind) -> R<u64> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM one_time_tokens WHERE user_id = $1 AND kind = $2")
         .bind(user.0)
@@ -467,7 +525,7 @@ pub(crate) async fn find_one_time_token(pool: &Pool, hash: &TokenHash) -> R<Opti
         return Ok(None);
     };
     let kind: String = row.try_get("kind")?;
-    let kind = [OneTimeTokenKind::PasswordReset, OneTimeTokenKind::EmailVerification]
+    let kind = [OneTimeTokenKind::PasswordReset, OneTimeTokenKind::EmailVerification, OneTimeTokenKind::EmailChange]
         .into_iter()
         .find(|k| k.as_str() == kind)
         .ok_or_else(|| corrupt(format!("one-time token kind `{kind}`")))?;

@@ -23,7 +23,8 @@
 //!   `user_set_password_hash_ends_chosen_sessions`, `user_set_role`,
 //!   `user_set_disabled_ends_sessions`, `user_delete_cascades`,
 //!   `user_one_time_token_replaces_earlier`, `user_reset_password_with_token`,
-//!   `user_verify_email_with_token`, `concurrent_create_user_same_email`,
+//!   `user_verify_email_with_token`, `user_change_email_with_token`,
+//!   `concurrent_create_user_same_email`,
 //!   `concurrent_create_user_same_handle`, `concurrent_reset_password_with_token`;
 //! - [`sessions`] — `session_create_get_and_auth`,
 //!   `session_redeem_rotates_then_detects_reuse`, `session_redeem_ended_and_unknown`,

@@ -476,6 +476,123 @@ pub async fn user_verify_email_with_token(store: Arc<dyn Store>) {
     assert!(!ok(s.get_user(bob.id).await, "get_user").expect("bob").email_verified, "expired changes nothing");
 }
 
+/// `change_email_with_token`: applied once (new address, verified, every other
+/// one-time token of the user deleted); a taken address is `Conflict(Email)`
+/// and changes nothing; expired deleted; other kinds unknown; a concurrent
+/// registration of the same address and the confirmation have one winner.
+pub async fn user_change_email_with_token(store: Arc<dyn Store>) {
+    let s = &*store;
+    let alice = add_user(s, "alice").await;
+    let bob = add_user(s, "bob").await;
+    let change = |label: &str, to: &str| OneTimeToken {
+        hash: token_hash(label),
+        kind: OneTimeTokenKind::EmailChange,
+        user_id: alice.id,
+        email: Some(email(to)),
+        created_at: at(0),
+        expires_at: at(600),
+    };
+    // A reset link and a verification link of the old address are outstanding.
+    add_one_time_token(s, "alice-reset", OneTimeTokenKind::PasswordReset, alice.id, at(600)).await;
+    let verify = OneTimeToken {
+        hash: token_hash("alice-verify"),
+        kind: OneTimeTokenKind::EmailVerification,
+        user_id: alice.id,
+        email: alice.email.clone(),
+        created_at: at(0),
+        expires_at: at(600),
+    };
+    ok(s.put_one_time_token(&verify, &audit(actions::EMAIL_VERIFICATION_SENT)).await, "put verify");
+
+    // Bob's address is taken: conflict, nothing changes, the token stays.
+    let taken = change("to-bob", bob.email.as_deref().expect("bob has an email"));
+    ok(s.put_one_time_token(&taken, &audit(actions::EMAIL_CHANGE_REQUESTED)).await, "put taken");
+    let r = audit("test.taken");
+    match s.change_email_with_token(&taken.hash, at(10), &r).await {
+        Err(StorageError::Conflict(ConflictKind::Email)) => {}
+        other => panic!("a taken address must be Conflict(Email), got {other:?}"),
+    }
+    assert_not_audited(s, &r, "conflicting email change").await;
+    assert_eq!(ok(s.get_user(alice.id).await, "get_user").expect("alice").email, alice.email, "unchanged");
+    assert_eq!(ok(s.count_one_time_tokens(alice.id, OneTimeTokenKind::PasswordReset).await, "count"), 1);
+
+    // The newest change link replaces the earlier one and works.
+    let token = change("to-new", "alice.new@example.com");
+    ok(s.put_one_time_token(&token, &audit(actions::EMAIL_CHANGE_REQUESTED)).await, "put");
+    let stale = ok(s.change_email_with_token(&taken.hash, at(10), &audit("t")).await, "replaced");
+    assert_eq!(stale, ConsumeOutcome::Unknown, "only the newest change link works");
+    let r = AuditRecord::new(at(20), actions::EMAIL_CHANGED).target("user:alice");
+    let outcome = ok(s.change_email_with_token(&token.hash, at(20), &r).await, "change");
+    let ConsumeOutcome::Applied(user) = outcome else { panic!("a valid token must be Applied, got {outcome:?}") };
+    assert_eq!(user.email.as_deref(), Some("alice.new@example.com"), "Applied carries the new address");
+    assert!(user.email_verified, "the new address is verified by the link");
+    assert_eq!(user.updated_at, at(20));
+    let stored = ok(s.get_user(alice.id).await, "get_user").expect("alice");
+    assert_eq!(stored.email.as_deref(), Some("alice.new@example.com"), "change persisted");
+    assert!(stored.email_verified);
+    audited_sync(find_audit(s, &r).await, &r.clone().actor(alice.id).subject(alice.id), "change (actor/subject)");
+    let found = ok(s.find_user_by_email(&email("alice.new@example.com")).await, "find new").map(|u| u.id);
+    assert_eq!(found, Some(alice.id), "the new address finds the user");
+    let old = ok(s.find_user_by_email(alice.email.as_ref().expect("email")).await, "find old");
+    assert!(old.is_none(), "the old address is free");
+    for kind in [OneTimeTokenKind::PasswordReset, OneTimeTokenKind::EmailVerification, OneTimeTokenKind::EmailChange] {
+        assert_eq!(ok(s.count_one_time_tokens(alice.id, kind).await, "count"), 0, "{kind:?} tokens die");
+    }
+    let again = ok(s.change_email_with_token(&token.hash, at(21), &audit("t")).await, "reuse");
+    assert_eq!(again, ConsumeOutcome::Unknown, "a used token is unknown");
+
+    // The freed address can be registered by someone else.
+    let mut carol = user_record("carol");
+    carol.email = alice.email.clone();
+    ok(s.create_user(&carol, &audit(actions::USER_REGISTERED)).await, "the old address is free to register");
+
+    // Expired: deleted, nothing changed.
+    let late = OneTimeToken { hash: token_hash("late"), email: Some(email("late@example.com")), ..token.clone() };
+    ok(s.put_one_time_token(&late, &audit(actions::EMAIL_CHANGE_REQUESTED)).await, "put late");
+    let outcome = ok(s.change_email_with_token(&late.hash, at(600), &audit("t")).await, "expired");
+    assert_eq!(outcome, ConsumeOutcome::Expired, "now == expires_at is expired");
+    assert_eq!(ok(s.count_one_time_tokens(alice.id, OneTimeTokenKind::EmailChange).await, "count"), 0, "deleted");
+    let stored = ok(s.get_user(alice.id).await, "get_user").expect("alice");
+    assert_eq!(stored.email.as_deref(), Some("alice.new@example.com"), "an expired token changes nothing");
+
+    // Other kinds are not change tokens, and change tokens verify nothing else.
+    add_one_time_token(s, "bob-reset", OneTimeTokenKind::PasswordReset, bob.id, at(600)).await;
+    let outcome = ok(s.change_email_with_token(&token_hash("bob-reset"), at(10), &audit("t")).await, "kind");
+    assert_eq!(outcome, ConsumeOutcome::Unknown, "a reset token cannot change an email");
+    let bob_change = OneTimeToken {
+        hash: token_hash("bob-change"),
+        user_id: bob.id,
+        email: Some(email("bob.new@example.com")),
+        ..token.clone()
+    };
+    ok(s.put_one_time_token(&bob_change, &audit(actions::EMAIL_CHANGE_REQUESTED)).await, "put");
+    let outcome = ok(s.verify_email_with_token(&bob_change.hash, at(10), &audit("t")).await, "verify with change");
+    assert_eq!(outcome, ConsumeOutcome::Unknown, "a change token is not a verification token");
+    let outcome = ok(s.reset_password_with_token(&bob_change.hash, "h", at(10), &audit("t")).await, "reset");
+    assert_eq!(outcome, ConsumeOutcome::Unknown, "a change token is not a reset token");
+
+    // A registration of bob's new address races the confirmation: one winner.
+    let racer_store = store.clone();
+    let register = tokio::spawn(async move {
+        let mut racer = user_record("racer");
+        racer.email = Some(email("bob.new@example.com"));
+        racer_store.create_user(&racer, &audit(actions::USER_REGISTERED)).await
+    });
+    let confirm_store = store.clone();
+    let confirm = tokio::spawn(async move {
+        confirm_store.change_email_with_token(&token_hash("bob-change"), at(30), &audit("test.race")).await
+    });
+    let registered = register.await.expect("task panicked");
+    let confirmed = confirm.await.expect("task panicked");
+    match (&registered, &confirmed) {
+        (Ok(()), Err(StorageError::Conflict(ConflictKind::Email))) => {}
+        (Err(StorageError::Conflict(ConflictKind::Email)), Ok(ConsumeOutcome::Applied(_))) => {}
+        other => panic!("a registration and a confirmation of one address must have one winner, got {other:?}"),
+    }
+    let owners = ok(s.find_user_by_email(&email("bob.new@example.com")).await, "find").into_iter().count();
+    assert_eq!(owners, 1, "exactly one account owns the address");
+}
+
 /// 16 concurrent `create_user` with the same email: exactly one wins, the others get `Conflict(Email)`.
 pub async fn concurrent_create_user_same_email(store: Arc<dyn Store>) {
     let mut tasks = Vec::new();

@@ -228,6 +228,46 @@ impl UserStore for MemoryStore {
         Ok(ConsumeOutcome::Applied(out))
     }
 
+    async fn change_email_with_token(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+        audit: &AuditRecord,
+    ) -> StorageResult<ConsumeOutcome> {
+        let mut st = self.lock();
+        let token = match st.one_time.get(hash) {
+            Some(t) if t.kind == OneTimeTokenKind::EmailChange => t.clone(),
+            _ => return Ok(ConsumeOutcome::Unknown),
+        };
+        if now >= token.expires_at {
+            st.one_time.remove(hash);
+            return Ok(ConsumeOutcome::Expired);
+        }
+        let Some(new_email) = token.email.clone() else {
+            return Ok(ConsumeOutcome::Unknown);
+        };
+        if !st.users.contains_key(&token.user_id) {
+            return Ok(ConsumeOutcome::Unknown);
+        }
+        if st
+            .users
+            .values()
+            .any(|u| u.id != token.user_id && u.email.as_ref().is_some_and(|e| e.key() == new_email.key()))
+        {
+            return Err(conflict(ConflictKind::Email));
+        }
+        let Some(user) = st.users.get_mut(&token.user_id) else {
+            return Ok(ConsumeOutcome::Unknown);
+        };
+        user.email = Some(new_email);
+        user.email_verified = true;
+        user.updated_at = now;
+        let out = user.clone();
+        st.one_time.retain(|_, t| t.user_id != token.user_id);
+        st.write_audit(&audit.clone().actor(token.user_id).subject(token.user_id));
+        Ok(ConsumeOutcome::Applied(out))
+    }
+
     async fn count_one_time_tokens(&self, user: UserId, kind: OneTimeTokenKind) -> StorageResult<u64> {
         Ok(self.lock().one_time.values().filter(|t| t.user_id == user && t.kind == kind).count() as u64)
     }
