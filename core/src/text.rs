@@ -7,12 +7,53 @@
 
 use std::collections::BTreeMap;
 
+use crate::error::FieldError;
 use crate::model::AgentDefinition;
 
 /// Longest word kept; longer runs are cut (they are never useful search terms).
 pub const MAX_WORD_LEN: usize = 64;
 /// Most terms taken from one query.
 pub const MAX_QUERY_TERMS: usize = 16;
+
+/// Longest search query `q`, in characters.
+pub const MAX_QUERY_LEN: usize = 256;
+/// Longest list filter value (`category`, `tag`, `input_mode`,
+/// `output_mode`, `owner`, audit `action` and `target`), in characters.
+pub const MAX_FILTER_LEN: usize = 128;
+
+/// True when `text` holds a control character (Unicode `Cc`: NUL, escape,
+/// DEL, C1 controls, ...). Multi-line text (`multiline`) may keep line feeds,
+/// carriage returns and tabs; nothing else.
+///
+/// This is the one rule every validator of text that reaches storage uses:
+/// emails, handles, slugs, versions, filters and free text. A control
+/// character never reaches a backend (PostgreSQL refuses NUL in text).
+pub fn has_control(text: &str, multiline: bool) -> bool {
+    text.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+}
+
+/// The error of a text value that reaches storage, if any: `too_long` past
+/// `max` characters, `invalid_format` for a control character (see
+/// [`has_control`]). The length is counted on at most `max + 1` characters,
+/// so a huge value costs no more than a short one.
+pub fn check_text(field: &str, value: &str, max: usize, multiline: bool) -> Option<FieldError> {
+    if value.chars().nth(max).is_some() {
+        return Some(FieldError::new(field, "too_long", format!("{field} must be at most {max} characters")));
+    }
+    if has_control(value, multiline) {
+        let what = if multiline { "control characters other than newlines and tabs" } else { "control characters" };
+        return Some(FieldError::new(field, "invalid_format", format!("{field} must not contain {what}")));
+    }
+    None
+}
+
+/// Checks an optional list filter or query value with [`check_text`]
+/// (single line), appending the failure to `errors`.
+pub fn check_filter(field: &str, value: Option<&str>, max: usize, errors: &mut Vec<FieldError>) {
+    if let Some(error) = value.and_then(|v| check_text(field, v, max, false)) {
+        errors.push(error);
+    }
+}
 
 /// Splits text into lower-cased words.
 pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
@@ -164,5 +205,88 @@ mod tests {
         let t = index_terms(&def);
         assert_eq!(t["code"], weights::NAME + weights::DESCRIPTION);
         assert_eq!(t["for"], weights::DESCRIPTION);
+    }
+}
+
+/// No string holding a control character passes any validator of text that
+/// reaches storage (multi-line free text may keep `\n`, `\r` and `\t`).
+#[cfg(test)]
+mod control_characters {
+    use proptest::prelude::*;
+
+    use crate::agents::validate as agents;
+    use crate::auth::validate as accounts;
+    use crate::model::{Email, Handle, Slug, Version};
+
+    /// A control character that no field accepts, multi-line or not.
+    fn forbidden() -> impl Strategy<Value = char> {
+        prop_oneof![
+            (0u32..0x20).prop_filter("not a kept whitespace", |c| ![0x09, 0x0a, 0x0d].contains(c)),
+            0x7fu32..0xa0,
+        ]
+        .prop_map(|c| char::from_u32(c).unwrap())
+    }
+
+    /// Any control character, `\n` and `\t` included.
+    fn any_control() -> impl Strategy<Value = char> {
+        prop_oneof![0u32..0x20, 0x7fu32..0xa0].prop_map(|c| char::from_u32(c).unwrap())
+    }
+
+    /// `prefix + c + suffix` for short printable affixes.
+    fn with(c: impl Strategy<Value = char>) -> impl Strategy<Value = String> {
+        ("[a-z0-9]{0,8}", c, "[a-z0-9]{0,8}").prop_map(|(a, c, b)| format!("{a}{c}{b}"))
+    }
+
+    fn field_errors(f: impl FnOnce(&mut Vec<crate::error::FieldError>)) -> usize {
+        let mut errors = Vec::new();
+        f(&mut errors);
+        errors.len()
+    }
+
+    proptest! {
+        #[test]
+        fn identifiers_and_single_line_text_refuse_every_control_character(s in with(any_control())) {
+            // Identifiers: emails, handles, slugs, versions (inner control
+            // characters; leading/trailing whitespace is trimmed by design).
+            let inner = format!("a{s}a");
+            let email = format!("{inner}@example.com");
+            prop_assert!(Email::parse_field("email", &email).is_err());
+            prop_assert!(Handle::parse_field("handle", &inner).is_err());
+            prop_assert!(Slug::parse_field("slug", &inner).is_err());
+            prop_assert!(inner.parse::<Version>().is_err());
+            prop_assert!(agents::validate_slug(&inner).len() == 1);
+            // Single-line text and filters.
+            prop_assert!(super::has_control(&s, false));
+            prop_assert!(super::check_text("f", &s, 1000, false).is_some());
+            prop_assert_eq!(field_errors(|e| super::check_filter("tag", Some(&s), super::MAX_FILTER_LEN, e)), 1);
+            prop_assert_eq!(field_errors(|e| accounts::check_display_name("display_name", &inner, e)), 1);
+            prop_assert!(!agents::validate_status_message(&inner).is_empty());
+        }
+
+        #[test]
+        fn multi_line_text_refuses_every_control_character_but_newlines_and_tabs(s in with(forbidden())) {
+            prop_assert!(super::has_control(&s, true));
+            prop_assert!(super::check_text("body", &s, 10_000, true).is_some());
+            prop_assert_eq!(field_errors(|e| accounts::check_bio("bio", &s, e)), 1);
+            prop_assert!(!agents::validate_changelog(&s).is_empty());
+            prop_assert!(!agents::validate_preview_input(&s).is_empty());
+            let definition = crate::model::AgentDefinition { description: s.clone(), system_prompt: s.clone(), ..Default::default() };
+            let errors = agents::validate_definition(&definition, false);
+            prop_assert!(errors.iter().any(|e| e.field == "description" && e.code == "invalid_format"), "{:?}", errors);
+            prop_assert!(errors.iter().any(|e| e.field == "system_prompt" && e.code == "invalid_format"), "{:?}", errors);
+        }
+
+        #[test]
+        fn newlines_and_tabs_are_kept_only_in_multi_line_text(text in "[a-z]{1,8}[\n\t\r][a-z]{1,8}") {
+            prop_assert!(super::check_text("body", &text, 100, true).is_none());
+            prop_assert!(super::check_text("title", &text, 100, false).is_some());
+        }
+
+        #[test]
+        fn text_longer_than_its_cap_is_too_long(len in 0usize..300, max in 1usize..200) {
+            let text = "é".repeat(len);
+            let error = super::check_text("f", &text, max, false);
+            prop_assert_eq!(error.map(|e| e.code), (len > max).then(|| "too_long".to_string()));
+        }
     }
 }

@@ -274,3 +274,141 @@ fn the_binary_serves_and_persists_over_postgres_and_shuts_down_on_sigterm() {
     server.stop();
     drop(db);
 }
+
+/// Issue 10 item 6 over PostgreSQL (which refuses NUL in text): a NUL, another
+/// control character or an oversized value in every kind of field, filter and
+/// path segment is a 4xx problem, never a 500, and never stored.
+#[test]
+fn control_characters_and_oversized_values_are_4xx_never_500_over_postgres() {
+    let Some(db) = Database::create() else { return };
+    let migrate = command(&["migrate", "--store", &db.url]).output().unwrap();
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+    let server = Server::start(&db.url);
+
+    let register = |email: &str, handle: &str| {
+        let (status, body) = server.call(
+            "POST",
+            "/v1/auth/register",
+            None,
+            Some(json!({ "email": email, "password": PASSWORD, "handle": handle })),
+        );
+        assert_eq!(status, 201, "{body}");
+        body["tokens"]["access_token"].as_str().unwrap().to_string()
+    };
+    let owner = register("owner@example.com", "owner");
+    let fan = register("fan@example.com", "fan");
+    let agent = json!({ "slug": "echo", "name": "Echo", "tagline": "Says it back", "system_prompt": "Repeat.",
+        "input_modes": ["text/plain"], "output_modes": ["text/plain"] });
+    assert_eq!(server.call("POST", "/v1/agents", Some(&owner), Some(agent.clone())).0, 201);
+    assert_eq!(
+        server.call("POST", "/v1/agents/owner/echo/versions", Some(&owner), Some(json!({ "version": "1.0.0" }))).0,
+        201
+    );
+    assert_eq!(server.call("PUT", "/v1/me/installs/owner/echo", Some(&fan), None).0, 201);
+
+    let big = "a".repeat(40_000);
+    let mut refused = 0;
+    for (raw, encoded) in [("\u{0}", "%00".to_string()), ("x\u{1b}y", "x%1By".to_string()), (big.as_str(), big.clone())]
+    {
+        let mut check = |method: &str, path: String, token: Option<&str>, body: Option<Value>| {
+            let (status, answer) = server.call(method, &path, token, body.clone());
+            assert!((400..500).contains(&status), "{method} {path:.80} {body:.80?} → {status} {answer}");
+            assert!(answer["code"].is_string(), "a problem with a stable code: {answer}");
+            refused += 1;
+        };
+        // Filters and the search query.
+        for filter in ["q", "category", "tag", "input_mode", "output_mode", "owner"] {
+            check("GET", format!("/v1/agents?{filter}={encoded}"), None, None);
+        }
+        // Path segments.
+        check("GET", format!("/v1/agents/{encoded}/echo"), None, None);
+        check("GET", format!("/v1/agents/owner/{encoded}"), None, None);
+        check("GET", format!("/v1/agents/owner/echo/versions/{encoded}"), Some(&owner), None);
+        check("DELETE", format!("/v1/auth/sessions/{encoded}"), Some(&owner), None);
+        // Identifiers.
+        check(
+            "POST",
+            "/v1/auth/login".into(),
+            None,
+            Some(json!({ "email": format!("a{raw}@example.com"), "password": PASSWORD })),
+        );
+        check(
+            "POST",
+            "/v1/auth/register".into(),
+            None,
+            Some(json!({ "email": format!("n{raw}@example.com"), "password": PASSWORD })),
+        );
+        check(
+            "POST",
+            "/v1/auth/register".into(),
+            None,
+            Some(json!({ "email": "n1@example.com", "password": PASSWORD, "handle": format!("h{raw}") })),
+        );
+        check("POST", "/v1/agents".into(), Some(&owner), Some(json!({ "slug": format!("s{raw}"), "name": "S" })));
+        check(
+            "POST",
+            "/v1/agents/owner/echo/versions".into(),
+            Some(&owner),
+            Some(json!({ "version": format!("1.0.1-{raw}") })),
+        );
+        check(
+            "PUT",
+            "/v1/me/installs/owner/echo".into(),
+            Some(&fan),
+            Some(json!({ "version": format!("1.0.0-{raw}") })),
+        );
+        check("POST", "/v1/agents/owner/echo/usage".into(), Some(&fan), Some(json!({ "event": format!("e{raw}") })));
+        // Free text, single- and multi-line.
+        for field in ["display_name", "bio", "avatar_url"] {
+            check("PATCH", "/v1/me".into(), Some(&owner), Some(json!({ field: format!("x{raw}") })));
+        }
+        for field in ["name", "tagline", "description", "system_prompt", "category"] {
+            check(
+                "PATCH",
+                "/v1/agents/owner/echo/draft".into(),
+                Some(&owner),
+                Some(json!({ field: format!("x{raw}") })),
+            );
+        }
+        check(
+            "PATCH",
+            "/v1/agents/owner/echo/draft".into(),
+            Some(&owner),
+            Some(json!({ "tags": [format!("t{raw}")] })),
+        );
+        check(
+            "POST",
+            "/v1/agents/owner/echo/versions".into(),
+            Some(&owner),
+            Some(json!({ "version": "1.0.2", "changelog": format!("c{raw}") })),
+        );
+        check(
+            "PATCH",
+            "/v1/agents/owner/echo".into(),
+            Some(&owner),
+            Some(json!({ "status": "listed", "status_message": format!("m{raw}") })),
+        );
+        check(
+            "PUT",
+            "/v1/agents/owner/echo/rating".into(),
+            Some(&fan),
+            Some(json!({ "stars": 4, "title": format!("t{raw}") })),
+        );
+        check(
+            "PUT",
+            "/v1/agents/owner/echo/rating".into(),
+            Some(&fan),
+            Some(json!({ "stars": 4, "body": format!("b{raw}") })),
+        );
+    }
+    assert_eq!(refused, 90, "every case ran");
+
+    // Nothing of it was stored: the agent still has one version and no review.
+    let (status, detail) = server.call("GET", "/v1/agents/owner/echo", None, None);
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["latest_version"], "1.0.0", "{detail}");
+    assert_eq!(detail["rating"]["count"], 0, "{detail}");
+    let logs = server.stop();
+    assert!(logs.iter().all(|l| !l.contains("\"status\":500")), "no 500 was logged");
+    drop(db);
+}

@@ -49,12 +49,10 @@ impl AdminService {
             ));
         }
         let message = moderation.status_message.map(|m| m.trim().to_string()).filter(|m| !m.is_empty());
-        if message.as_ref().is_some_and(|m| m.chars().count() > MAX_STATUS_MESSAGE) {
-            return Err(Error::invalid(
-                "status_message",
-                "too_long",
-                format!("status_message must be at most {MAX_STATUS_MESSAGE} characters"),
-            ));
+        if let Some(error) =
+            message.as_deref().and_then(|m| crate::text::check_text("status_message", m, MAX_STATUS_MESSAGE, false))
+        {
+            return Err(Error::Validation(vec![error]));
         }
         let (_, found) = self.inner.resolve_agent(agent).await?;
         match found.status {

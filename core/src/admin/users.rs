@@ -20,8 +20,10 @@ impl AdminService {
     /// The audit trail (`GET /v1/admin/audit`), newest first, filtered by
     /// actor, subject, action, target and time. The cursor is the
     /// `next_cursor` of the previous page (pass the same filter again); a
-    /// malformed one is `malformed_request`. Administrators only
-    /// (`forbidden`; the role is re-read from the store on every call).
+    /// malformed one is `malformed_request`. `action` and `target` longer
+    /// than [`MAX_FILTER_LEN`](crate::text::MAX_FILTER_LEN) characters or
+    /// holding a control character are `validation_failed`. Administrators
+    /// only (`forbidden`; the role is re-read from the store on every call).
     pub async fn audit(
         &self,
         principal: &Principal,
@@ -29,6 +31,12 @@ impl AdminService {
         page: PageRequest,
     ) -> Result<Page<AuditRecord>> {
         self.inner.stored_admin(principal).await?;
+        let mut errors = Vec::new();
+        crate::text::check_filter("action", filter.action.as_deref(), crate::text::MAX_FILTER_LEN, &mut errors);
+        crate::text::check_filter("target", filter.target.as_deref(), crate::text::MAX_FILTER_LEN, &mut errors);
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
         self.inner.audit_page(&filter, &page).await
     }
 

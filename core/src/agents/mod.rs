@@ -38,7 +38,7 @@ mod drafts;
 mod lifecycle;
 mod publish;
 mod types;
-mod validate;
+pub(crate) mod validate;
 
 use std::sync::Arc;
 

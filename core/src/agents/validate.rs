@@ -113,7 +113,7 @@ fn char_len(s: &str) -> usize {
 /// Control characters are refused everywhere; multi-line fields may hold
 /// line feeds, carriage returns and tabs.
 fn has_forbidden_control(s: &str, multiline: bool) -> bool {
-    s.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+    crate::text::has_control(s, multiline)
 }
 
 /// Checks a text field: `min..=max` characters (`min` 0 or 1) and no control characters.

@@ -153,7 +153,7 @@ mod recovery;
 mod sessions;
 mod throttle;
 mod tokens;
-mod validate;
+pub(crate) mod validate;
 
 pub use throttle::ip_bucket;
 pub use validate::{MAX_AVATAR_URL_LEN, MAX_BIO_LEN, MAX_DISPLAY_NAME_LEN, MAX_EMAIL_LEN, MAX_HANDLE_LEN};

@@ -79,7 +79,7 @@ pub(crate) fn clean_text(value: Option<&str>) -> Option<String> {
 pub(crate) fn check_display_name(field: &str, name: &str, errors: &mut Vec<FieldError>) {
     if name.chars().count() > MAX_DISPLAY_NAME_LEN {
         errors.push(FieldError::new(field, "too_long", format!("at most {MAX_DISPLAY_NAME_LEN} characters")));
-    } else if name.chars().any(char::is_control) {
+    } else if crate::text::has_control(name, false) {
         errors.push(FieldError::new(field, "invalid_format", "control characters are not allowed"));
     }
 }
@@ -88,7 +88,7 @@ pub(crate) fn check_display_name(field: &str, name: &str, errors: &mut Vec<Field
 pub(crate) fn check_bio(field: &str, bio: &str, errors: &mut Vec<FieldError>) {
     if bio.chars().count() > MAX_BIO_LEN {
         errors.push(FieldError::new(field, "too_long", format!("at most {MAX_BIO_LEN} characters")));
-    } else if bio.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    } else if crate::text::has_control(bio, true) {
         errors.push(FieldError::new(field, "invalid_format", "control characters are not allowed"));
     }
 }

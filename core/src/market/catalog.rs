@@ -8,7 +8,7 @@ use crate::common::page_limit;
 use crate::error::{Error, Result};
 use crate::model::{AgentRef, AgentStatus, Handle, Page, Principal};
 use crate::storage::{CatalogQuery, CatalogSort, SortKey, SortValue};
-use crate::text::query_terms;
+use crate::text::{MAX_FILTER_LEN, MAX_QUERY_LEN, check_filter, query_terms};
 
 /// Everything a catalogue cursor is bound to.
 #[derive(Serialize)]
@@ -26,6 +26,23 @@ struct ListScope<'a> {
 /// Trims and lower-cases a filter value; blank means no filter.
 fn normalize(value: Option<&String>) -> Option<String> {
     value.map(|v| v.trim().to_lowercase()).filter(|v| !v.is_empty())
+}
+
+/// Refuses a query or filter longer than its cap or holding a control
+/// character (`validation_failed`), before any of it reaches a store.
+fn check_list_filters(request: &ListAgents) -> Result<()> {
+    let mut errors = Vec::new();
+    check_filter("q", request.q.as_deref(), MAX_QUERY_LEN, &mut errors);
+    for (field, value) in [
+        ("category", &request.category),
+        ("tag", &request.tag),
+        ("input_mode", &request.input_mode),
+        ("output_mode", &request.output_mode),
+        ("owner", &request.owner),
+    ] {
+        check_filter(field, value.as_deref(), MAX_FILTER_LEN, &mut errors);
+    }
+    if errors.is_empty() { Ok(()) } else { Err(Error::Validation(errors)) }
 }
 
 /// True when the key's value is of the kind the sort uses.
@@ -56,11 +73,15 @@ impl MarketService {
     /// The answer does not depend on the viewer today; `viewer` is accepted so
     /// adapters pass it uniformly.
     ///
-    /// Errors: `validation_failed` (`limit`, `sort`), `malformed_request` for a
+    /// Errors: `validation_failed` (`limit`, `sort`; `q` longer than
+    /// [`MAX_QUERY_LEN`](crate::text::MAX_QUERY_LEN), a filter longer than
+    /// [`MAX_FILTER_LEN`](crate::text::MAX_FILTER_LEN), either with a control
+    /// character), `malformed_request` for a
     /// cursor that is tampered or was issued for another sort or filters.
     pub async fn list(&self, viewer: Option<&Principal>, request: ListAgents) -> Result<Page<AgentListItem>> {
         let _ = viewer;
         let limit = page_limit(request.limit)?;
+        check_list_filters(&request)?;
         let terms = request.q.as_deref().map(query_terms).unwrap_or_default();
         let sort = match request.sort {
             Some(CatalogSort::Relevance) if terms.is_empty() => {

@@ -27,11 +27,16 @@ struct ReviewsScope {
 }
 
 /// Trims an optional text; blank counts as absent. Records an error when it is too long.
-fn optional_text(field: &str, value: Option<String>, max: usize, errors: &mut Vec<FieldError>) -> Option<String> {
+/// Refuses control characters (a multi-line text may keep newlines and tabs).
+fn optional_text(
+    field: &str,
+    value: Option<String>,
+    max: usize,
+    multiline: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
     let value = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())?;
-    if value.chars().count() > max {
-        errors.push(FieldError::new(field, "too_long", format!("{field} must be at most {max} characters")));
-    }
+    errors.extend(crate::text::check_text(field, &value, max, multiline));
     Some(value)
 }
 
@@ -42,7 +47,8 @@ impl MarketService {
     /// the caller has pinned, or the latest one.
     ///
     /// Errors: `validation_failed` on `stars` (1..=5), `title` (≤ 120
-    /// characters), `body` (≤ 5000); `forbidden` when the caller has not
+    /// characters, one line), `body` (≤ 5000, multi-line), either with a
+    /// control character (`invalid_format`); `forbidden` when the caller has not
     /// installed the agent, or owns it; `not_found` for unknown paths and
     /// drafts (and deleted agents the caller never installed); `conflict` for
     /// a deleted agent the caller still has installed.
@@ -50,8 +56,8 @@ impl MarketService {
         let me = self.inner.active_user(principal).await?;
         let mut errors = Vec::new();
         let stars = Stars::parse_field("stars", request.stars).map_err(|e| errors.extend(e)).ok();
-        let title = optional_text("title", request.title, MAX_REVIEW_TITLE, &mut errors);
-        let body = optional_text("body", request.body, MAX_REVIEW_BODY, &mut errors);
+        let title = optional_text("title", request.title, MAX_REVIEW_TITLE, false, &mut errors);
+        let body = optional_text("body", request.body, MAX_REVIEW_BODY, true, &mut errors);
         let Some(stars) = stars.filter(|_| errors.is_empty()) else {
             return Err(Error::Validation(errors));
         };

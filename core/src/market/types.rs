@@ -17,16 +17,22 @@ pub const DELETED_OWNER: &str = "[deleted]";
 pub struct ListAgents {
     /// Full-text query over name, tagline, description, skills and tags;
     /// every word must match. Empty or absent: no text filter.
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::text::MAX_QUERY_LEN)))]
     pub q: Option<String>,
     /// Only this category.
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::text::MAX_FILTER_LEN)))]
     pub category: Option<String>,
     /// Only agents with this tag.
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::text::MAX_FILTER_LEN)))]
     pub tag: Option<String>,
     /// Only agents accepting this MIME type.
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::text::MAX_FILTER_LEN)))]
     pub input_mode: Option<String>,
     /// Only agents producing this MIME type.
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::text::MAX_FILTER_LEN)))]
     pub output_mode: Option<String>,
     /// Only agents of the user with this handle (unknown handle: empty page).
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::text::MAX_FILTER_LEN)))]
     pub owner: Option<String>,
     /// The order; default `relevance` when `q` has words, else `popular`.
     /// `relevance` needs `q`.

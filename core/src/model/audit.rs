@@ -82,8 +82,10 @@ pub struct AuditFilter {
     /// Only records about this user.
     pub subject: Option<UserId>,
     /// Only this action.
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::text::MAX_FILTER_LEN)))]
     pub action: Option<String>,
     /// Only this target.
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::text::MAX_FILTER_LEN)))]
     pub target: Option<String>,
     /// At or after this time.
     pub from: Option<DateTime<Utc>>,
