@@ -215,8 +215,26 @@ impl World {
             45..=64 if u.role != Role::Rater => self.toggle_churn(t, u),
             45..=92 if u.role != Role::Churner => self.rate_or_use(t, u, rng),
             93..=99 if u.role == Role::Deletable => self.delete(t, u),
-            _ => self.refresh(t, u),
+            _ => self.list(t),
         }
+    }
+
+    fn list(&self, t: &Targets) -> bool {
+        let out = t.send("GET", "/v1/agents?sort=popular", None, None);
+        if matches!(out, Outcome::NotSent) {
+            return false;
+        }
+        let mut totals = self.totals.lock().unwrap();
+        totals.requests += 1;
+        match out {
+            Outcome::Answered(200, ..) => {}
+            Outcome::Unknown(_) => totals.unknown += 1,
+            other => {
+                drop(totals);
+                self.error(format!("list: {other:?}"));
+            }
+        }
+        true
     }
 
     fn register(&self, t: &Targets, users: &mut Vec<User>, worker: usize, serial: &mut usize) -> bool {
