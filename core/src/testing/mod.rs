@@ -30,7 +30,7 @@ pub use memory::MemoryStore;
 /// [`testing::conformance`](crate::testing::conformance), each named after its
 /// case (e.g. `storage_conformance::concurrent_redeem_refresh_token`), plus the
 /// `#[test] model_matches_memory_store` running [`testing::model`](crate::testing::model):
-/// 84 cases and the model test, 85 tests per backend (the storage cases, the
+/// 86 cases and the model test, 87 tests per backend (the storage cases, the
 /// service-level cases of [`conformance::services`](crate::testing::conformance::services),
 /// and `transfer_round_trip`, which gets two fresh stores).
 ///

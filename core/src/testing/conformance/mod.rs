@@ -9,9 +9,9 @@
 //! [`tokio::spawn`]).
 //!
 //! Run them all with [`conformance_tests!`](crate::conformance_tests), which
-//! also runs the [model test](crate::testing::model): **84 cases + the model
-//! test = 85 tests per backend** (memory, sled, SQLite in memory and on a WAL
-//! file, PostgreSQL). 67 cases drive the storage calls directly; the 7 of
+//! also runs the [model test](crate::testing::model): **86 cases + the model
+//! test = 87 tests per backend** (memory, sled, SQLite in memory and on a WAL
+//! file, PostgreSQL). 69 cases drive the storage calls directly; the 7 of
 //! [`services`] build the public services ([`Agentmart`](crate::Agentmart)) over
 //! the store and check the invariants users see, under concurrency; [`transfer`]
 //! exports a filled store and imports it into a second fresh one. The cases,
