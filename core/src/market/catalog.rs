@@ -74,8 +74,8 @@ impl MarketService {
     /// adapters pass it uniformly.
     ///
     /// Errors: `validation_failed` (`limit`, `sort`; `q` longer than
-    /// [`MAX_QUERY_LEN`](crate::text::MAX_QUERY_LEN), a filter longer than
-    /// [`MAX_FILTER_LEN`](crate::text::MAX_FILTER_LEN), either with a control
+    /// [`MAX_QUERY_LEN`], a filter longer than
+    /// [`MAX_FILTER_LEN`], either with a control
     /// character), `malformed_request` for a
     /// cursor that is tampered or was issued for another sort or filters.
     pub async fn list(&self, viewer: Option<&Principal>, request: ListAgents) -> Result<Page<AgentListItem>> {
