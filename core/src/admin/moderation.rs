@@ -8,9 +8,6 @@ use crate::ids::ReviewId;
 use crate::market::{Moderation, agent_target};
 use crate::model::{Agent, AgentRef, AgentStatus, ModerationLock, Principal, actions};
 
-/// Longest moderation status message, in characters.
-const MAX_STATUS_MESSAGE: usize = 500;
-
 impl AdminService {
     /// `forbidden` unless the principal is an administrator whose account is
     /// active and still has the role (it may have been revoked since the
@@ -49,8 +46,9 @@ impl AdminService {
             ));
         }
         let message = moderation.status_message.map(|m| m.trim().to_string()).filter(|m| !m.is_empty());
-        if let Some(error) =
-            message.as_deref().and_then(|m| crate::text::check_text("status_message", m, MAX_STATUS_MESSAGE, false))
+        if let Some(error) = message
+            .as_deref()
+            .and_then(|m| crate::text::check_text("status_message", m, crate::agents::MAX_STATUS_MESSAGE_LEN, false))
         {
             return Err(Error::Validation(vec![error]));
         }
