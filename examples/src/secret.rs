@@ -33,6 +33,8 @@ pub const PUBLISHED_SECRETS: &[&str] = &[
     "load-test-secret-that-is-long-enough-0123456789",
     // Not a signing secret (a test's system prompt), but published all the same.
     "TOP-SECRET-SYSTEM-PROMPT-do-not-leak",
+    "peer-benchmark-secret-that-is-long-enough-0123456789",
+    "peer-benchmark-secret-0123456789abcdef",
 ];
 
 /// Why the examples refuse to start.
