@@ -284,6 +284,50 @@ test("an email address is verified through the emailed link", async () => {
   await fay.context.close();
 });
 
+test("an email address is changed with the password and the link sent to the new address", async () => {
+  const gus = await newUser();
+  const p = gus.page;
+  await register(p, "gus@example.com", "gus");
+  await navTo(p, "Account");
+  const form = p.locator("form").filter({ has: p.getByRole("heading", { name: "Change email" }) });
+  // A wrong password changes nothing and sends nothing.
+  await form.getByLabel("New email").fill("gustav@example.com");
+  await form.getByLabel("Your password").fill("not my password at all");
+  await form.getByRole("button", { name: "Send confirmation link" }).click();
+  await assertText(status(p), "Invalid credentials");
+  assert.deepEqual(await messages("gustav@example.com", "email_change"), []);
+  await form.getByLabel("Your password").fill(PASSWORD);
+  await form.getByRole("button", { name: "Send confirmation link" }).click();
+  await assertText(status(p), "A confirmation link was sent to gustav@example.com.");
+  // Nothing changes until the link is opened.
+  await assertText(p.locator("main"), "gus@example.com");
+
+  const mail = await nextMessage("gustav@example.com", "email_change", 0);
+  assert.ok(mail.link.startsWith(`${base}confirm-email-change?token=`), mail.link);
+  await p.goto(mail.link);
+  await p.getByRole("heading", { name: "Email changed" }).waitFor();
+  assert.equal(p.url(), `${base}confirm-email-change#/confirm-email-change`, "the token is gone from the address bar");
+  const notice = await nextMessage("gus@example.com", "email_changed", 0);
+  assert.equal(notice.token, "", "the old address gets a notice without a secret");
+  await p.getByRole("link", { name: "Account" }).first().click();
+  await assertText(p.locator("main"), "gustav@example.com · verified");
+
+  // The link works once; a reload has no token left.
+  await p.goto(mail.link);
+  await assertText(p.locator("main"), "This email-change link cannot be used");
+  await p.reload();
+  await assertText(p.locator("main"), "Open the link from the message again");
+  // The new address logs in.
+  await p.getByRole("button", { name: "Log out" }).click();
+  await p.getByRole("link", { name: "Log in" }).click();
+  await p.getByLabel("Email").fill("gustav@example.com");
+  await p.getByLabel("Password").fill(PASSWORD);
+  await p.getByRole("button", { name: "Log in" }).click();
+  await assertText(p.locator("#nav"), "@gus");
+  await assertClean(gus);
+  await gus.context.close();
+});
+
 test("the console can be switched off", async () => {
   const off = await startServer(["--no-console"]);
   try {

@@ -149,7 +149,7 @@ export async function newUser(options = {}) {
   page.on("request", (req) => {
     const url = new URL(req.url());
     // Opening an emailed link is the one request allowed a token in its URL.
-    const emailedLink = req.isNavigationRequest() && /\/(reset-password|verify-email)$/.test(url.pathname);
+    const emailedLink = req.isNavigationRequest() && /\/(reset-password|verify-email|confirm-email-change)$/.test(url.pathname);
     if (/token/i.test(url.search) && !emailedLink) problems.push(`token in URL: ${req.url()}`);
     // The page sends no Referer (which could carry such a URL) anywhere.
     const referer = req.headers().referer;
@@ -171,7 +171,10 @@ export async function assertClean({ page, problems }) {
 
 export const status = (page) => page.locator("#status");
 
-/** The messages in the outbox for `to` of `kind` (`password_reset`, `email_verification`), oldest first. */
+/**
+ * The messages in the outbox for `to` of `kind` (`password_reset`, `email_verification`,
+ * `email_change`, `email_changed`), oldest first.
+ */
 export async function messages(to, kind) {
   let names = [];
   try {

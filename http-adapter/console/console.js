@@ -23,7 +23,9 @@ import { loadMe, onSessionEnded, refreshTokens, clearSession, session } from "./
 import { button, clear, h, link } from "./modules/dom.js";
 import { configure, hashPath, listen, loginHash, refreshNav, route } from "./modules/router.js";
 import { attempt, showError } from "./modules/status.js";
-import { logout, viewForgotPassword, viewLogin, viewRegister, viewResetPassword, viewVerifyEmail } from "./modules/auth.js";
+import {
+  logout, viewConfirmEmailChange, viewForgotPassword, viewLogin, viewRegister, viewResetPassword, viewVerifyEmail,
+} from "./modules/auth.js";
 import { viewAccount } from "./modules/account.js";
 import { viewBrowse, viewInstalls } from "./modules/market.js";
 import { viewDetail } from "./modules/detail.js";
@@ -95,6 +97,7 @@ const routes = [
   [/^#\/forgot-password$/, () => viewForgotPassword()],
   [/^#\/reset-password$/, () => viewResetPassword()],
   [/^#\/verify-email$/, () => viewVerifyEmail()],
+  [/^#\/confirm-email-change$/, () => viewConfirmEmailChange()],
   [/^#\/agents\/([^/]+)\/([^/]+)$/, (o, s) => viewDetail(o, s)],
   [/^#\/installs$/, () => viewInstalls()],
   [/^#\/builder$/, () => viewBuilder()],

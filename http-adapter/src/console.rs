@@ -5,8 +5,9 @@
 //! These routes, none of them part of the API (so not in `/openapi.json`):
 //! `GET /` (the page), `GET /console.js` (the entry ES module), `GET
 //! /modules/{name}.js` (the native ES modules it imports: no bundler, no build
-//! step), `GET /console.css`, and the same page at the two paths of the links the core sends through its
-//! notifier: `GET /reset-password?token=…` and `GET /verify-email?token=…`
+//! step), `GET /console.css`, and the same page at the three paths of the links the core sends
+//! through its notifier: `GET /reset-password?token=…`, `GET /verify-email?token=…` and
+//! `GET /confirm-email-change?token=…`
 //! (`{public_base_url}/reset-password?token=…`, see
 //! `agentmart_core::Config::public_base_url`; a host that nests the router
 //! under a prefix sets `public_base_url` to include it).
@@ -24,7 +25,7 @@
 //! to the request path: `./console.js` when the path ends in `/`,
 //! `./market/console.js` when it ends in the segment `market`. This uses only
 //! the last segment, so it also holds behind a proxy that strips a prefix.
-//! The link pages (`…/reset-password`, `…/verify-email`) sit next to the
+//! The link pages (`…/reset-password`, `…/verify-email`, `…/confirm-email-change`) sit next to the
 //! assets, so theirs are always `./console.js`: `/market/reset-password`
 //! loads `/market/console.js`.
 //! The asset URLs carry a `?v=` hash of their content, so they can be cached
@@ -109,6 +110,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/", get(index))
         .route("/reset-password", get(link_page))
         .route("/verify-email", get(link_page))
+        .route("/confirm-email-change", get(link_page))
         .route("/console.js", get(script))
         .route("/modules/{name}", get(module))
         .route("/console.css", get(styles))
@@ -205,7 +207,7 @@ async fn index(OriginalUri(uri): OriginalUri) -> Response {
     render_page(&asset_prefix(uri.path()), PAGE_CACHE)
 }
 
-/// `GET /reset-password`, `GET /verify-email`: the console page at the paths
+/// `GET /reset-password`, `GET /verify-email`, `GET /confirm-email-change`: the console page at the paths
 /// of the emailed links. They are one segment below the router's root, so the
 /// assets are beside them whatever the prefix.
 async fn link_page() -> Response {

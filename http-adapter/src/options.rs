@@ -49,7 +49,8 @@ pub struct HttpOptions {
     /// Serve Prometheus metrics at `/metrics`. Default true.
     pub metrics: bool,
     /// Serve the web console at `/` (and its assets `/console.js`, `/console.css`,
-    /// and the same page at `/reset-password` and `/verify-email`, where the
+    /// and the same page at `/reset-password`, `/verify-email` and
+    /// `/confirm-email-change`, where the
     /// emailed links lead); when false those paths answer `404 not_found`.
     /// Default true. See [`crate::console`].
     pub console: bool,

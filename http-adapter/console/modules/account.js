@@ -1,4 +1,4 @@
-// agentmart console: the account page (profile, password, sessions, audit trail, deletion).
+// agentmart console: the account page (profile, password, email, sessions, audit trail, deletion).
 
 import { api, clearSession, loadMe, session } from "./api.js";
 import { badge, button, clear, field, h, input, tableBox, textarea, when } from "./dom.js";
@@ -51,6 +51,20 @@ export async function viewAccount() {
     password.reset();
     notify("Password changed; other sessions ended.");
     await Promise.all([renderSessions(), loadAudit()]);
+  });
+
+  const email = h("form", { class: "panel", novalidate: true },
+    h("h2", {}, "Change email"),
+    h("p", { class: "muted small" }, "A link goes to the new address; the email changes when you open it. The old address is told."),
+    field("New email", input("email", { autocomplete: "email", required: true }), { name: "new_email" }),
+    field("Your password", input("password", { autocomplete: "current-password", required: true }), { name: "password" }),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Send confirmation link")));
+  onSubmit(email, async (data) => {
+    const newEmail = String(data.get("new_email") || "");
+    await api("POST", "auth/email/change", { body: { new_email: newEmail, password: data.get("password") } });
+    email.reset();
+    notify(`A confirmation link was sent to ${newEmail}. Your email changes when you open it.`);
+    await loadAudit();
   });
 
   const sessionsBox = h("section", { class: "panel" });
@@ -106,7 +120,7 @@ export async function viewAccount() {
     go("#/");
   });
 
-  main.append(h("div", { class: "cols" }, h("div", {}, profile, sessionsBox, auditBox), h("div", {}, password, danger)));
+  main.append(h("div", { class: "cols" }, h("div", {}, profile, sessionsBox, auditBox), h("div", {}, password, email, danger)));
   await Promise.all([renderSessions(), loadAudit()]);
 }
 

@@ -170,6 +170,54 @@ export async function viewVerifyEmail() {
   clear(box).append(h("p", {}, problem || "The link could not be checked."), resend());
 }
 
+/** The one confirmation call for the email-change link this page was opened with (memoised: views re-render). */
+/** @type {Promise<{ ok: true } | { ok: false, err: unknown }> | null} */
+let emailChange = null;
+
+function confirmEmailChangeOnce() {
+  const token = linkTokenFor("confirm-email-change");
+  if (!emailChange && token) {
+    dropLinkToken();
+    emailChange = api("POST", "auth/email/change/confirm", { auth: "none", body: { token } })
+      .then(() => ({ ok: true }), (err) => ({ ok: false, err }));
+  }
+  return emailChange;
+}
+
+export async function viewConfirmEmailChange() {
+  const { main, heading, live } = page("Confirm your new email");
+  const pending = confirmEmailChangeOnce();
+  const again = () => h("p", {}, session.me ? link("Account", "#/account") : loginLink("Log in", "#/account"),
+    " to ask for the change again.");
+  if (!pending) {
+    main.append(h("section", { class: "panel auth-box" },
+      h("p", {}, "This page confirms a new email address with the link sent to it. Open the link from the message again (it works once), or ask for the change again from your account."),
+      again()));
+    return;
+  }
+  const box = h("section", { class: "panel auth-box", "aria-live": "polite" }, h("p", { class: "muted" }, "Checking the link…"));
+  main.append(box);
+  const outcome = await pending;
+  if (!live()) return;
+  if (outcome.ok) {
+    heading.textContent = "Email changed";
+    document.title = "Email changed · agentmart";
+    // The stored profile changed: reload it when logged in.
+    if (session.me) await loadMe().catch(() => null);
+    if (!live()) return;
+    clear(box).append(h("p", {}, "Your account now uses the new email address. The old address was told about the change."),
+      h("div", { class: "actions" }, session.me ? link("Account", "#/account") : link("Log in", "#/login"), link("Marketplace", "#/")));
+    return;
+  }
+  heading.textContent = "Email not changed";
+  document.title = "Email not changed · agentmart";
+  const taken = outcome.err instanceof ApiError && outcome.err.code === "email_taken"
+    ? "Another account took this address in the meantime; your email was not changed." : null;
+  const problem = taken || linkProblem(outcome.err, "email-change");
+  if (!problem) showError(outcome.err);
+  clear(box).append(h("p", {}, problem || "The link could not be checked."), again());
+}
+
 export async function viewRegister() {
   const { main, live } = page("Create an account");
   const limits = await passwordLimits();

@@ -12,6 +12,7 @@ declare namespace Api {
     created_at: string;
     id: Api.AgentId;
     latest_version: Api.SemVer | null;
+    moderation?: Api.ModerationLock | null;
     owner_id: Api.UserId;
     published_at: string | null;
     slug: string;
@@ -279,6 +280,11 @@ declare namespace Api {
     tagline?: string | null;
     tags?: Array<string> | null;
   };
+  /** The new address and the current password (re-authentication). */
+  type EmailChangeRequest = {
+    new_email: string;
+    password: string;
+  };
   /** An email address. */
   type EmailRequest = {
     email: string;
@@ -360,11 +366,18 @@ declare namespace Api {
     status: Api.AgentStatus;
     status_message?: string | null;
   };
+  /** An administrator's decision on an agent that its owner cannot undo */
+  type ModerationLock = {
+    at: string;
+    locked_by_admin: boolean;
+    reason?: string | null;
+  };
   /** One of the caller's agents in `AgentsService::my_agents` (`GET /v1/me/agents`). */
   type MyAgent = {
     created_at: string;
     id: Api.AgentId;
     latest_version: Api.SemVer | null;
+    moderation: Api.ModerationLock | null;
     name: string;
     owner: string;
     slug: string;

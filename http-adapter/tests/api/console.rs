@@ -107,7 +107,7 @@ fn assert_link_page(page: &Answer, path: &str) {
 async fn the_emailed_links_lead_to_the_console() {
     let app = TestApp::new();
     let root = app.get("/", None).await;
-    for path in ["/reset-password", "/verify-email"] {
+    for path in ["/reset-password", "/verify-email", "/confirm-email-change"] {
         let page = app.get(&format!("{path}?token=secret-token"), None).await;
         assert_link_page(&page, path);
         // The same page as `/` (same asset versions).
@@ -172,9 +172,15 @@ async fn the_assets_have_their_types_and_load_nothing_from_elsewhere() {
 #[tokio::test]
 async fn the_console_can_be_switched_off() {
     let app = TestApp::with_options(|o| o.console = false);
-    for path in
-        ["/", "/console.js", "/modules/api.js", "/console.css", "/reset-password?token=x", "/verify-email?token=x"]
-    {
+    for path in [
+        "/",
+        "/console.js",
+        "/modules/api.js",
+        "/console.css",
+        "/reset-password?token=x",
+        "/verify-email?token=x",
+        "/confirm-email-change?token=x",
+    ] {
         app.get(path, None).await.problem(404, "not_found");
     }
     app.get("/healthz", None).await.ok(200);
@@ -186,7 +192,15 @@ async fn the_console_is_not_part_of_the_api_document() {
     let app = TestApp::new();
     let doc = app.get("/openapi.json", None).await;
     let paths = doc.ok(200)["paths"].as_object().unwrap();
-    for path in ["/", "/console.js", "/modules/{name}", "/console.css", "/reset-password", "/verify-email"] {
+    for path in [
+        "/",
+        "/console.js",
+        "/modules/{name}",
+        "/console.css",
+        "/reset-password",
+        "/verify-email",
+        "/confirm-email-change",
+    ] {
         assert!(!paths.contains_key(path), "{path} is documented");
     }
 }
@@ -230,7 +244,11 @@ async fn nested_under_a_prefix_the_page_reaches_its_assets() {
     assert_eq!(loaded.header("content-type"), Some("text/css; charset=utf-8"));
 
     // The emailed links' pages, under the prefix, name their assets beside them.
-    for path in ["/market/reset-password?token=secret-token", "/market/verify-email?token=secret-token"] {
+    for path in [
+        "/market/reset-password?token=secret-token",
+        "/market/verify-email?token=secret-token",
+        "/market/confirm-email-change?token=secret-token",
+    ] {
         let page = app.get(path, None).await;
         assert_link_page(&page, path);
         let js = asset_url(text(&page), "console.js");
