@@ -20,7 +20,16 @@ impl Inner {
 
     /// Resolves `owner/slug` to the owner and the agent (deleted agents included;
     /// callers decide what a deleted agent means for them), or `not_found`.
+    /// An `owner` or `slug` over its length cap or holding a control character
+    /// is a validation error (see [`crate::text::check_segment`]), not a lookup.
     pub(crate) async fn resolve_agent(&self, agent: &AgentRef) -> Result<(UserRecord, Agent)> {
+        let errors: Vec<_> = [("owner", &agent.owner), ("slug", &agent.slug)]
+            .into_iter()
+            .filter_map(|(name, value)| crate::text::check_segment(name, value))
+            .collect();
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
         let not_found = || Error::NotFound(format!("agent `{agent}`"));
         let handle = crate::model::Handle::lookup(&agent.owner).ok_or_else(not_found)?;
         let owner = self.store.find_user_by_handle(&handle).await?.ok_or_else(not_found)?;

@@ -55,6 +55,46 @@ pub fn check_filter(field: &str, value: Option<&str>, max: usize, errors: &mut V
     }
 }
 
+/// Longest id in a path segment (`/v1/auth/sessions/{id}`, `/v1/admin/users/{id}`,
+/// ...): a hyphenated UUID.
+pub const MAX_ID_LEN: usize = 36;
+/// Longest path segment of a name [`segment_max_len`] does not know.
+pub const MAX_SEGMENT_LEN: usize = MAX_FILTER_LEN;
+
+/// The longest value a named path segment may hold, in characters: `owner`
+/// a handle ([`MAX_HANDLE_LEN`](crate::model::MAX_HANDLE_LEN)), `slug` a slug
+/// ([`MAX_SLUG_LEN`](crate::model::MAX_SLUG_LEN)), `version` a version
+/// ([`MAX_VERSION_LEN`](crate::model::MAX_VERSION_LEN)), `id` a UUID
+/// ([`MAX_ID_LEN`]); any other name [`MAX_SEGMENT_LEN`].
+///
+/// The HTTP adapter checks every path parameter with [`check_segment`] before
+/// a route runs, and documents these caps in its OpenAPI document.
+pub fn segment_max_len(name: &str) -> usize {
+    match name {
+        "owner" => crate::model::MAX_HANDLE_LEN,
+        "slug" => crate::model::MAX_SLUG_LEN,
+        "version" => crate::model::MAX_VERSION_LEN,
+        "id" => MAX_ID_LEN,
+        _ => MAX_SEGMENT_LEN,
+    }
+}
+
+/// The error of a path segment (or of a reference that plays its role, such
+/// as the `owner` and `slug` of an [`AgentRef`](crate::model::AgentRef)), if
+/// any: `too_long` past [`segment_max_len`], `invalid_format` for a control
+/// character. A segment that fails can name nothing stored, so it is refused
+/// as a validation error (422) rather than looked up and not found.
+///
+/// ```
+/// use agentmart_core::text::check_segment;
+/// assert!(check_segment("owner", "alice").is_none());
+/// assert_eq!(check_segment("owner", "al\u{0}ice").unwrap().code, "invalid_format");
+/// assert_eq!(check_segment("version", &"1".repeat(65)).unwrap().code, "too_long");
+/// ```
+pub fn check_segment(name: &str, value: &str) -> Option<FieldError> {
+    check_text(name, value, segment_max_len(name), false)
+}
+
 /// Splits text into lower-cased words.
 pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric())

@@ -12,6 +12,11 @@
   gone, requests go without a token).
 - With $AM_NEW_VERSIONS set to N, publish requests carry a fresh version
   number (1.1.0, 1.2.0, ...) until one succeeds, at most N of them.
+- With $AM_REJECTIONS_LOG set, every 400 and 422 answer to a case generated to
+  conform to the document (a positive case) is appended there as one JSON
+  line `{"op", "body", "query", "path", "status", "errors"}` (`errors`, or the `detail` of a 400): which generated values the
+  validation refused, to find where the document's constraints are looser
+  than the API's (schemathesis's "schema validation mismatch" warning).
 """
 
 from __future__ import annotations
@@ -88,6 +93,25 @@ def after_call(context: Any, case: Any, response: Any) -> None:
             saved.write(case.body["new_password"])
     if operation == "POST /v1/agents/{owner}/{slug}/versions" and ok:
         STATE["published_ok"] = True
+    rejections = os.environ.get("AM_REJECTIONS_LOG")
+    meta = getattr(case, "meta", None)
+    positive = meta is not None and str(meta.generation.mode).lower().endswith("positive")
+    if rejections and positive and response.status_code in (400, 422):
+        try:
+            problem = response.json()
+            errors = problem.get("errors") or problem.get("detail")
+        except ValueError:
+            errors = response.text[:500]
+        line = {
+            "op": operation,
+            "body": case.body,
+            "query": case.query,
+            "path": case.path_parameters,
+            "status": response.status_code,
+            "errors": errors,
+        }
+        with open(rejections, "a", encoding="utf-8") as out:
+            out.write(json.dumps(line, default=repr) + "\n")
     log = os.environ.get("AM_STATUS_LOG")
     if log:
         with open(log, "a", encoding="utf-8") as out:

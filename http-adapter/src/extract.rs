@@ -1,9 +1,9 @@
 //! Extractors that answer with problem documents: JSON bodies, path and query
 //! parameters, the bearer principal and the client's address.
 
-use agentmart_core::{Agentmart, ClientInfo, Error, Principal};
+use agentmart_core::{Agentmart, ClientInfo, Error, Principal, text};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::StatusCode;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -76,7 +76,12 @@ where
     }
 }
 
-/// Path parameters; a parameter of the wrong type answers `400 malformed_request`.
+/// Path parameters. Every segment is checked first with
+/// [`agentmart_core::text::check_segment`]: one over its length cap (`owner`
+/// 31, `slug` 63, `version` 64, `id` 36 characters) or holding a control
+/// character (`%00`, `%1B`, ...) answers `422 validation_failed` naming the
+/// parameter, so it never reaches a route or the store. A parameter of the
+/// wrong type answers `400 malformed_request`.
 #[derive(Debug, Clone)]
 pub struct ApiPath<T>(pub T);
 
@@ -88,6 +93,12 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let raw =
+            RawPathParams::from_request_parts(parts, state).await.map_err(|r| ApiError::malformed(r.body_text()))?;
+        let errors: Vec<_> = raw.iter().filter_map(|(name, value)| text::check_segment(name, value)).collect();
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors).into());
+        }
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
             Err(rejection) => Err(path_rejection(rejection)),

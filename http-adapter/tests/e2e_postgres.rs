@@ -403,6 +403,25 @@ fn control_characters_and_oversized_values_are_4xx_never_500_over_postgres() {
     }
     assert_eq!(refused, 90, "every case ran");
 
+    // Path segments are refused before any lookup: 422 naming the segment,
+    // never a 404 (and never a query PostgreSQL refuses).
+    let long = "a".repeat(200);
+    for bad in ["%00", "x%1By", long.as_str()] {
+        for (method, path, field) in [
+            ("GET", format!("/v1/agents/{bad}/echo"), "owner"),
+            ("GET", format!("/v1/agents/owner/{bad}"), "slug"),
+            ("GET", format!("/v1/agents/owner/echo/versions/{bad}"), "version"),
+            ("DELETE", format!("/v1/me/installs/owner/{bad}"), "slug"),
+            ("DELETE", format!("/v1/auth/sessions/{bad}"), "id"),
+            ("DELETE", format!("/v1/admin/users/{bad}/sessions"), "id"),
+        ] {
+            let (status, answer) = server.call(method, &path, Some(&fan), None);
+            assert_eq!(status, 422, "{method} {path:.80} → {answer}");
+            assert_eq!(answer["code"], "validation_failed", "{answer}");
+            assert_eq!(answer["errors"][0]["field"], field, "{answer}");
+        }
+    }
+
     // Nothing of it was stored: the agent still has one version and no review.
     let (status, detail) = server.call("GET", "/v1/agents/owner/echo", None, None);
     assert_eq!(status, 200, "{detail}");
