@@ -155,13 +155,20 @@ impl ApiError {
         let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        if let Some(wait) = self.retry_after {
+        // Every `unavailable` answer tells the client when to try again.
+        let wait = self.retry_after.or((self.code == ErrorCode::Unavailable).then_some(UNAVAILABLE_RETRY_AFTER));
+        if let Some(wait) = wait {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(agentmart_core::error::retry_after_secs(wait)));
         }
         response.extensions_mut().insert(self.clone());
         response
     }
 }
+
+/// The `Retry-After` of a `503 unavailable` answer (store down, disk full,
+/// request timeout, shutting down): short, since a store that comes back is
+/// used again at once (no restart needed).
+pub const UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(2);
 
 const INTERNAL_DETAIL: &str = "an unexpected error occurred; quote the request id when reporting it";
 
@@ -323,6 +330,10 @@ mod tests {
         let err = ApiError::from(Error::Unavailable("pg at 10.0.0.3 refused".into()));
         assert_eq!(err.status().as_u16(), 503);
         assert!(!serde_json::to_string(&err.body(None)).unwrap().contains("10.0.0.3"));
+        let response = err.render(None);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2", "every unavailable answer says when to retry");
+        assert_eq!(ApiError::timeout().render(None).headers()[header::RETRY_AFTER], "2");
+        assert!(ApiError::internal("x").render(None).headers().get(header::RETRY_AFTER).is_none());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! transactions (with cache invalidation after each commit).
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration as StdDuration, Instant};
 
@@ -95,6 +96,10 @@ struct Inner {
     locks: Vec<Mutex<()>>,
     caches: Caches,
     flusher: Flusher,
+    /// Set when a write failed with an I/O error (full or read-only disk);
+    /// cleared by `ping` once a probe write is durable. While set, `ping`
+    /// (readiness) fails even though reads work.
+    write_fault: AtomicBool,
 }
 
 /// The sled store. Cheap to clone (shared handle); `Send + Sync`.
@@ -189,7 +194,8 @@ impl SledStore {
         let locks = (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect();
         let caches = Caches::new(options.record_cache);
         let flusher = Flusher::new(db.clone(), options.durability);
-        Ok(Self { inner: Arc::new(Inner { db, trees, locks, caches, flusher }) })
+        let write_fault = AtomicBool::new(false);
+        Ok(Self { inner: Arc::new(Inner { db, trees, locks, caches, flusher, write_fault }) })
     }
 
     /// The caches of decoded records.
@@ -238,9 +244,19 @@ impl SledStore {
     {
         let committed = self.commit(names, f);
         async move {
-            let outcome = committed?;
-            self.inner.flusher.after_commit().await?;
-            outcome
+            let flushed = match committed {
+                Ok(outcome) => self.inner.flusher.after_commit().await.and(Ok(outcome)),
+                Err(e) => Err(e),
+            };
+            match flushed {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    if matches!(e, StorageError::Unavailable(_)) {
+                        self.inner.write_fault.store(true, Ordering::Relaxed);
+                    }
+                    Err(e)
+                }
+            }
         }
     }
 
@@ -305,7 +321,19 @@ impl StoreAdmin for SledStore {
     }
 
     async fn ping(&self) -> StorageResult<()> {
-        self.inner.db.get(b"ping").map_err(sled_err).map(|_| ())
+        self.inner.db.get(b"ping").map_err(sled_err)?;
+        if self.inner.write_fault.load(Ordering::Relaxed) {
+            // A write failed for want of disk: readiness waits for a durable probe write.
+            let probe = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default().to_be_bytes();
+            let refused = |e: StorageError| match e {
+                StorageError::Unavailable(why) => StorageError::Unavailable(format!("the store refuses writes: {why}")),
+                other => other,
+            };
+            self.inner.db.insert(b"ping", &probe).map_err(sled_err).map_err(refused)?;
+            self.inner.flusher.wait_for_fresh_flush().await.map_err(refused)?;
+            self.inner.write_fault.store(false, Ordering::Relaxed);
+        }
+        Ok(())
     }
 
     async fn flush(&self) -> StorageResult<()> {

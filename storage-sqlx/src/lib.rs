@@ -95,6 +95,10 @@ use std::time::Duration;
 
 use agentmart_core::storage::{StorageError, StorageResult, Store, StoreAdmin};
 
+/// The default [`SqlxOptions::acquire_timeout`]: short, so that an outage
+/// answers `unavailable` within seconds, long enough for a busy pool.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// Pool and connection settings of a [`SqlxStore`].
 #[derive(Debug, Clone)]
 pub struct SqlxOptions {
@@ -104,7 +108,12 @@ pub struct SqlxOptions {
     /// Connections kept open when idle. Default 0.
     pub min_connections: u32,
     /// How long a call waits for a free connection (and how long connecting
-    /// may take) before failing with `Unavailable`. Default 10 s.
+    /// may take) before failing with `Unavailable`. Default
+    /// [`DEFAULT_ACQUIRE_TIMEOUT`] (3 s): when the database goes away, callers
+    /// hear `unavailable` within that time instead of hanging. Store URLs
+    /// set it with `acquire_timeout_ms=N` (see `agentmart-stores`).
+    /// `sqlite::memory:` waits at least 60 s (its one connection is a queue,
+    /// not something that can go away).
     pub acquire_timeout: Duration,
     /// Idle connections are closed after this long. Default 10 minutes.
     pub idle_timeout: Option<Duration>,
@@ -129,7 +138,7 @@ impl Default for SqlxOptions {
         Self {
             max_connections: 10,
             min_connections: 0,
-            acquire_timeout: Duration::from_secs(10),
+            acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
             idle_timeout: Some(Duration::from_secs(600)),
             max_lifetime: Some(Duration::from_secs(1800)),
             sqlite_busy_timeout: Duration::from_secs(5),
@@ -152,6 +161,10 @@ enum Backend {
 pub struct SqlxStore {
     backend: Backend,
     options: SqlxOptions,
+    /// Set when a write failed for want of disk (SQLite: full, read-only,
+    /// I/O error); cleared by `ping` once a probe write succeeds. While set,
+    /// `ping` (readiness) fails even though reads work.
+    write_fault: std::sync::atomic::AtomicBool,
     /// What dropping the store must clean up (test schemas): URL and schema.
     #[cfg(feature = "postgres")]
     drop_schema: Option<(String, String)>,
@@ -249,6 +262,7 @@ impl SqlxStore {
         Ok(Self {
             backend: Backend::Sqlite(pool),
             options,
+            write_fault: Default::default(),
             #[cfg(feature = "postgres")]
             drop_schema: None,
         })
@@ -301,7 +315,7 @@ impl SqlxStore {
             (Some(s), true) => Some((url.to_string(), s.clone())),
             _ => None,
         };
-        Ok(Self { backend: Backend::Postgres(pool), options, drop_schema })
+        Ok(Self { backend: Backend::Postgres(pool), options, write_fault: Default::default(), drop_schema })
     }
 
     /// Applies pending migrations (idempotent; safe from several processes at once on PostgreSQL).

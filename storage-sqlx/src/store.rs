@@ -34,10 +34,55 @@ macro_rules! run {
                     tracing::debug!(operation = stringify!($f), attempt, "retrying after a transient conflict");
                     backoff(attempt).await;
                 }
-                other => break other.map_err(Fail::into_storage),
+                other => {
+                    if let Err(e) = &other {
+                        $self.note_failure(e);
+                    }
+                    break other.map_err(Fail::into_storage);
+                }
             }
         }
     }};
+}
+
+impl SqlxStore {
+    /// Remembers a failure that means the disk refuses writes (SQLite full,
+    /// read-only, I/O error), so that readiness reports it.
+    fn note_failure(&self, e: &Fail) {
+        #[cfg(feature = "sqlite")]
+        if let (Backend::Sqlite(_), Fail::Db(sqlx::Error::Database(db))) = (&self.backend, e)
+            && crate::util::outage_code(db.as_ref()).is_some()
+        {
+            self.write_fault.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        #[cfg(not(feature = "sqlite"))]
+        let _ = e;
+    }
+
+    /// After a write failed for want of disk: one small write (the
+    /// `store_probe` row) must succeed before `ping` answers again, so
+    /// readiness is false while the disk is full or read-only and turns
+    /// true by itself once writes pass.
+    async fn probe_write_after_fault(&self) -> StorageResult<()> {
+        #[cfg(feature = "sqlite")]
+        if let Backend::Sqlite(pool) = &self.backend
+            && self.write_fault.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            let now = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+            sqlx::query(
+                "INSERT INTO store_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+            )
+            .bind(now)
+            .execute(pool)
+            .await
+            .map_err(|e| match crate::util::map_sqlx(e) {
+                StorageError::Unavailable(why) => StorageError::Unavailable(format!("the store refuses writes: {why}")),
+                other => other,
+            })?;
+            self.write_fault.store(false, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -381,7 +426,8 @@ impl StoreAdmin for SqlxStore {
         }
     }
     async fn ping(&self) -> StorageResult<()> {
-        run!(self, ping())
+        run!(self, ping())?;
+        self.probe_write_after_fault().await
     }
     async fn flush(&self) -> StorageResult<()> {
         run!(self, flush())

@@ -63,15 +63,80 @@ pub(crate) fn map_sqlx(e: sqlx::Error) -> StorageError {
             StorageError::Conflict(conflict_for_constraint(db.constraint().unwrap_or_default()))
         }
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => StorageError::NotFound,
+        sqlx::Error::Database(db) if outage_code(db.as_ref()).is_some() => {
+            let what = outage_code(db.as_ref()).unwrap_or("the database is unavailable");
+            StorageError::Unavailable(format!("{what}: {}", bounded(db.message())))
+        }
         sqlx::Error::PoolTimedOut => {
             StorageError::Unavailable("timed out waiting for a database connection from the pool".into())
         }
         sqlx::Error::PoolClosed => StorageError::Unavailable("the database pool is closed".into()),
         sqlx::Error::Io(io) => StorageError::Unavailable(format!("database connection failed: {io}")),
+        // A connection cut mid-message (PostgreSQL stopped, a proxy or
+        // firewall dropped it) surfaces as a protocol error.
+        sqlx::Error::Protocol(why) => {
+            StorageError::Unavailable(format!("database connection broken: {}", bounded(&why)))
+        }
         sqlx::Error::Tls(tls) => StorageError::Unavailable(format!("database TLS failed: {tls}")),
         sqlx::Error::WorkerCrashed => StorageError::Unavailable("the database worker stopped".into()),
         other => StorageError::backend(other),
     }
+}
+
+/// Why a database error means "the store cannot take this now, retry later"
+/// (mapped to `Unavailable`), or `None` for any other database error.
+///
+/// - PostgreSQL: class `08` (connection exception), `57P01`–`57P03`
+///   (administrator or crash shutdown, cannot connect now), `53100`
+///   (disk full), `53300` (too many connections), `25006` (read-only
+///   transaction: a standby).
+/// - SQLite (extended codes, compared by their primary code):
+///   `SQLITE_FULL` (13), `SQLITE_READONLY` (8), `SQLITE_IOERR` (10),
+///   `SQLITE_CANTOPEN` (14).
+pub(crate) fn outage_code(db: &dyn sqlx::error::DatabaseError) -> Option<&'static str> {
+    #[cfg(feature = "sqlite")]
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        let code: i64 = db.code()?.parse().ok()?;
+        return sqlite_outage(code);
+    }
+    pg_outage(db.code()?.as_ref())
+}
+
+/// The outage named by a SQLite (extended) result code.
+pub(crate) fn sqlite_outage(code: i64) -> Option<&'static str> {
+    match code & 0xff {
+        13 => Some("the disk is full (SQLITE_FULL)"),
+        8 => Some("the database is read-only (SQLITE_READONLY)"),
+        10 => Some("disk I/O error (SQLITE_IOERR)"),
+        14 => Some("the database file cannot be opened (SQLITE_CANTOPEN)"),
+        _ => None,
+    }
+}
+
+/// The outage named by a PostgreSQL SQLSTATE.
+pub(crate) fn pg_outage(code: &str) -> Option<&'static str> {
+    match code {
+        c if c.starts_with("08") => Some("the database connection failed"),
+        "57P01" | "57P02" => Some("the database server is shutting down"),
+        "57P03" => Some("the database server is not accepting connections yet"),
+        "53100" => Some("the database server's disk is full"),
+        "53300" => Some("the database server has too many connections"),
+        "25006" => Some("the database is read-only"),
+        _ => None,
+    }
+}
+
+/// A driver message cut to a bounded length (errors stay small).
+fn bounded(text: &str) -> String {
+    const MAX: usize = 300;
+    if text.len() <= MAX {
+        return text.to_string();
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
 }
 
 /// Which conflict a unique index stands for. The index names are those of
@@ -157,6 +222,25 @@ mod tests {
         assert_eq!(from_ts(ts(t).unwrap()), t);
         let far = DateTime::from_timestamp(10_000_000_000, 0).unwrap();
         assert!(ts(far).is_err(), "years past 2262 are refused, not wrapped");
+    }
+
+    #[test]
+    fn outage_codes_are_recognised() {
+        // SQLite: primary and extended codes of a full disk, a read-only
+        // database, I/O errors; a constraint failure is not an outage.
+        for code in [13, 8, 264, 520, 776, 1032, 10, 266, 778, 3338, 14] {
+            assert!(sqlite_outage(code).is_some(), "{code}");
+        }
+        for code in [1, 5, 19, 2067, 787] {
+            assert!(sqlite_outage(code).is_none(), "{code}");
+        }
+        for code in ["08006", "08001", "57P01", "57P03", "53100", "53300", "25006"] {
+            assert!(pg_outage(code).is_some(), "{code}");
+        }
+        for code in ["23505", "40001", "40P01", "42P01", "22001"] {
+            assert!(pg_outage(code).is_none(), "{code}");
+        }
+        assert!(bounded(&"é".repeat(1000)).len() <= 304);
     }
 
     #[test]
