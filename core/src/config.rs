@@ -193,6 +193,9 @@ fn default_one_time_ttl() -> Duration {
     Duration::from_secs(10 * 60)
 }
 
+/// The shortest [`Config::handle_retention`] accepted: one day.
+pub const MIN_HANDLE_RETENTION: Duration = Duration::from_secs(24 * 3600);
+
 fn default_max_sessions_per_user() -> u32 {
     100
 }
@@ -242,6 +245,14 @@ pub struct Config {
     /// What the sweeper ([`crate::Agentmart::sweep`]) keeps and for how long.
     #[serde(default)]
     pub sweep: SweepConfig,
+    /// How long the handle of a deleted account stays reserved before
+    /// someone else may take it; `None` (the default) keeps it reserved for
+    /// ever, so a deleted account's `owner/slug` paths and agent cards never
+    /// come to show another user's agents. Until then registering or
+    /// changing to that handle answers `handle_taken`, as for a live handle.
+    /// When set, at least one day.
+    #[serde(default)]
+    pub handle_retention: Option<Duration>,
 }
 
 /// Retention rules of the sweeper ([`crate::Agentmart::sweep`]).
@@ -299,6 +310,7 @@ impl Config {
             public_base_url: "http://localhost:8080".into(),
             cursor_secret: None,
             sweep: SweepConfig::default(),
+            handle_retention: None,
         }
     }
 
@@ -357,6 +369,21 @@ impl Config {
         ] {
             if ttl < Duration::from_secs(60) {
                 errors.push(FieldError::new(field, "too_small", "must be at least one minute"));
+            }
+        }
+        if let Some(retention) = self.handle_retention {
+            if retention < MIN_HANDLE_RETENTION {
+                errors.push(FieldError::new(
+                    "handle_retention",
+                    "too_small",
+                    "must be at least one day (or none: never)",
+                ));
+            } else if chrono::Duration::from_std(retention).is_err() {
+                errors.push(FieldError::new(
+                    "handle_retention",
+                    "too_large",
+                    "too long for the clock (or none: never)",
+                ));
             }
         }
         if self.max_sessions_per_user == 0 {

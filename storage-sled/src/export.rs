@@ -24,7 +24,7 @@ use crate::tx::{T, TxResult, View, abort, sled_err, tx_put_json};
 use crate::users::{ott_key, put_user};
 
 /// Every tree but the counters (which are not exported).
-const IMPORT_TREES: [T; 33] = [
+const IMPORT_TREES: [T; 34] = [
     T::Users,
     T::UserAuth,
     T::IdxEmail,
@@ -58,6 +58,7 @@ const IMPORT_TREES: [T; 33] = [
     T::UsageUsers,
     T::Audit,
     T::AuditSubject,
+    T::RetiredHandles,
 ];
 
 fn day_from_key(k: &[u8]) -> StorageResult<NaiveDate> {
@@ -70,6 +71,7 @@ fn day_from_key(k: &[u8]) -> StorageResult<NaiveDate> {
 fn primary(record: &ExportRecord) -> (T, Vec<u8>) {
     match record {
         ExportRecord::User(u) => (T::Users, u.id.to_bytes().to_vec()),
+        ExportRecord::RetiredHandle(r) => (T::RetiredHandles, r.handle.as_bytes().to_vec()),
         ExportRecord::Session(s) => (T::Sessions, s.id.to_bytes().to_vec()),
         ExportRecord::RefreshToken(r) => (T::Refresh, r.hash.0.to_vec()),
         ExportRecord::OneTimeToken(t) => (T::Ott, t.hash.0.to_vec()),
@@ -89,6 +91,7 @@ fn primary(record: &ExportRecord) -> (T, Vec<u8>) {
 fn tree_of(kind: ExportKind) -> T {
     match kind {
         ExportKind::User => T::Users,
+        ExportKind::RetiredHandle => T::RetiredHandles,
         ExportKind::Session => T::Sessions,
         ExportKind::RefreshToken => T::Refresh,
         ExportKind::OneTimeToken => T::Ott,
@@ -107,6 +110,7 @@ impl SledStore {
     fn decode_export(&self, kind: ExportKind, k: &[u8], v: &[u8]) -> StorageResult<ExportRecord> {
         Ok(match kind {
             ExportKind::User => ExportRecord::User(dec(v)?),
+            ExportKind::RetiredHandle => ExportRecord::RetiredHandle(dec(v)?),
             ExportKind::Session => ExportRecord::Session(dec(v)?),
             ExportKind::RefreshToken => ExportRecord::RefreshToken(RefreshTokenRecord {
                 hash: TokenHash(k.try_into().map_err(|_| corrupt("refresh key"))?),
@@ -171,6 +175,7 @@ fn import_one(v: &View<'_>, record: &ExportRecord) -> TxResult<()> {
             }
             put_user(v, u)?;
         }
+        ExportRecord::RetiredHandle(r) => tx_put_json(v.t(T::RetiredHandles)?, r.handle.as_bytes(), r)?,
         ExportRecord::Session(s) => put_session(v, s)?,
         ExportRecord::RefreshToken(r) => {
             let state = if r.current { CURRENT } else { SUPERSEDED };

@@ -2,7 +2,8 @@
 
 use agentmart_core::ids::{AgentId, SessionId, UserId};
 use agentmart_core::model::{
-    AuditRecord, Email, Handle, OneTimeToken, OneTimeTokenKind, ProfileChange, Review, Role, TokenHash, UserRecord,
+    AuditRecord, Email, Handle, OneTimeToken, OneTimeTokenKind, ProfileChange, RetiredHandle, Review, Role, TokenHash,
+    UserRecord,
 };
 use agentmart_core::storage::{ConflictKind, ConsumeOutcome, EndSessions, StorageError, StorageResult, UserStore};
 use async_trait::async_trait;
@@ -15,7 +16,23 @@ use crate::tx::market_rows::{INSTALL_TREES, RATING_TREES, remove_install_tx, rem
 use crate::tx::session_rows::{SESSION_TREES, enc_user_auth, revoke_in_tx, user_session_ids};
 use crate::tx::{AUDIT_TREES, T, TxResult, View, abort, sled_err, tx_get_json, tx_put_json, union};
 
-const USER_TREES: [T; 5] = [T::Users, T::UserAuth, T::IdxEmail, T::IdxHandle, T::IdxExternal];
+const USER_TREES: [T; 6] = [T::Users, T::UserAuth, T::IdxEmail, T::IdxHandle, T::IdxExternal, T::RetiredHandles];
+
+/// Whether the handle is held by a user other than `except`, or retired, inside a transaction.
+fn handle_taken_tx(v: &View<'_>, handle: &Handle, except: Option<UserId>) -> TxResult<bool> {
+    if v.t(T::RetiredHandles)?.get(handle.as_bytes())?.is_some() {
+        return Ok(true);
+    }
+    Ok(match v.t(T::IdxHandle)?.get(handle.as_bytes())? {
+        Some(holder) => except.is_none_or(|id| holder.as_ref() != id.to_bytes()),
+        None => false,
+    })
+}
+
+/// Whether `needle` occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
 
 fn kind_byte(kind: OneTimeTokenKind) -> u8 {
     match kind {
@@ -129,7 +146,7 @@ impl UserStore for SledStore {
                 }
                 v.t(T::IdxEmail)?.insert(email.key().as_bytes(), &id)?;
             }
-            if v.t(T::IdxHandle)?.get(user.handle.as_bytes())?.is_some() {
+            if handle_taken_tx(v, &user.handle, None)? {
                 return Err(abort(StorageError::Conflict(ConflictKind::Handle)));
             }
             v.t(T::IdxHandle)?.insert(user.handle.as_bytes(), &id)?;
@@ -182,10 +199,10 @@ impl UserStore for SledStore {
             if let Some(handle) = &patch.handle
                 && *handle != u.handle
             {
-                let idx = v.t(T::IdxHandle)?;
-                if idx.get(handle.as_bytes())?.is_some() {
+                if handle_taken_tx(v, handle, Some(id))? {
                     return Err(abort(StorageError::Conflict(ConflictKind::Handle)));
                 }
+                let idx = v.t(T::IdxHandle)?;
                 idx.remove(u.handle.as_bytes())?;
                 idx.insert(handle.as_bytes(), &id.to_bytes())?;
                 u.handle = handle.clone();
@@ -268,7 +285,43 @@ impl UserStore for SledStore {
     async fn delete_user(&self, id: UserId, now: DateTime<Utc>, audit: &AuditRecord) -> StorageResult<()> {
         let guard = self.user_lock(id);
         let prefix = id.to_bytes();
-        let sessions = user_session_ids(self.tree(T::UserSessions), id)?;
+        // Every session of the user, revoked ones included (the per-user index
+        // holds only un-revoked ones): one pass over the compact auth values.
+        let mut sessions: Vec<sled::IVec> = Vec::new();
+        for item in self.tree(T::SessAuth).iter() {
+            let (k, v) = item.map_err(sled_err)?;
+            if v.get(..16) == Some(&prefix[..]) {
+                sessions.push(k);
+            }
+        }
+        let refresh: Vec<sled::IVec> = if sessions.is_empty() {
+            Vec::new()
+        } else {
+            let mut hashes = Vec::new();
+            for item in self.tree(T::Refresh).iter() {
+                let (h, v) = item.map_err(sled_err)?;
+                if v.get(..16).is_some_and(|sid| sessions.iter().any(|s| s.as_ref() == sid)) {
+                    hashes.push(h);
+                }
+            }
+            hashes
+        };
+        let text = id.to_string();
+        let counters: Vec<sled::IVec> = self
+            .tree(T::Counters)
+            .iter()
+            .keys()
+            .filter(|k| k.as_ref().map_or(true, |k| contains(k, text.as_bytes())))
+            .collect::<Result<_, _>>()
+            .map_err(sled_err)?;
+        // Usage sets: agent id | day | user id.
+        let usage_users: Vec<sled::IVec> = self
+            .tree(T::UsageUsers)
+            .iter()
+            .keys()
+            .filter(|k| k.as_ref().map_or(true, |k| k.get(24..40) == Some(&prefix[..])))
+            .collect::<Result<_, _>>()
+            .map_err(sled_err)?;
         let tokens = self.scan_keys(T::UserOtt, &prefix)?;
         let installs: Vec<AgentId> = self
             .scan_keys(T::Installs, &prefix)?
@@ -290,6 +343,7 @@ impl UserStore for SledStore {
         let trees = union(&[
             &USER_TREES,
             &SESSION_TREES,
+            &[T::Refresh, T::Counters, T::UsageUsers],
             &[T::Ott, T::UserOtt],
             &INSTALL_TREES,
             &RATING_TREES,
@@ -298,8 +352,19 @@ impl UserStore for SledStore {
         ]);
         let committed = self.tx(&trees, |v| {
             let u = get_user_tx(v, id)?;
-            for s in &sessions {
-                revoke_in_tx(v, *s, now, false)?;
+            for sid in &sessions {
+                v.t(T::Sessions)?.remove(sid)?;
+                v.t(T::SessAuth)?.remove(sid)?;
+                v.t(T::UserSessions)?.remove(key(&[&prefix, sid]))?;
+            }
+            for h in &refresh {
+                v.t(T::Refresh)?.remove(h)?;
+            }
+            for k in &counters {
+                v.t(T::Counters)?.remove(k)?;
+            }
+            for k in &usage_users {
+                v.t(T::UsageUsers)?.remove(k)?;
             }
             for k in &tokens {
                 if let Some(hash) = k.get(17..) {
@@ -324,6 +389,8 @@ impl UserStore for SledStore {
                 v.t(T::IdxEmail)?.remove(email.key().as_bytes())?;
             }
             v.t(T::IdxHandle)?.remove(u.handle.as_bytes())?;
+            let retired = RetiredHandle { handle: u.handle.clone(), user_id: id, retired_at: now };
+            tx_put_json(v.t(T::RetiredHandles)?, u.handle.as_bytes(), &retired)?;
             if let Some(ext) = &u.external_id {
                 v.t(T::IdxExternal)?.remove(ext.as_bytes())?;
             }
@@ -331,6 +398,24 @@ impl UserStore for SledStore {
         });
         drop(guard);
         committed.await
+    }
+
+    async fn retired_handle(&self, handle: &Handle) -> StorageResult<Option<RetiredHandle>> {
+        self.get_json(T::RetiredHandles, handle.as_bytes())
+    }
+
+    async fn release_retired_handle(&self, handle: &Handle, retired_before: DateTime<Utc>) -> StorageResult<bool> {
+        self.tx(&[T::RetiredHandles], |v| {
+            let t = v.t(T::RetiredHandles)?;
+            match tx_get_json::<RetiredHandle>(t, handle.as_bytes())? {
+                Some(r) if r.retired_at <= retired_before => {
+                    t.remove(handle.as_bytes())?;
+                    Ok(true)
+                }
+                _ => Ok(false),
+            }
+        })
+        .await
     }
 
     async fn put_one_time_token(&self, token: &OneTimeToken, audit: &AuditRecord) -> StorageResult<()> {

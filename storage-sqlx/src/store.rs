@@ -142,6 +142,12 @@ impl UserStore for SqlxStore {
     async fn delete_user(&self, id: UserId, now: DateTime<Utc>, audit: &AuditRecord) -> StorageResult<()> {
         run!(self, delete_user(id, now, audit))
     }
+    async fn retired_handle(&self, handle: &Handle) -> StorageResult<Option<RetiredHandle>> {
+        run!(self, retired_handle(handle))
+    }
+    async fn release_retired_handle(&self, handle: &Handle, retired_before: DateTime<Utc>) -> StorageResult<bool> {
+        run!(self, release_retired_handle(handle, retired_before))
+    }
     async fn put_one_time_token(&self, token: &OneTimeToken, audit: &AuditRecord) -> StorageResult<()> {
         run!(self, put_one_time_token(token, audit))
     }

@@ -22,6 +22,38 @@ use crate::storage::{ConflictKind, EndSessions, StorageError};
 const HANDLE_ATTEMPTS: u32 = 8;
 
 impl Inner {
+    /// Whether `handle` is retired (a deleted account held it) and still
+    /// reserved. A retirement older than
+    /// [`Config::handle_retention`](crate::Config::handle_retention) is
+    /// released here (the record deleted), so the handle becomes free.
+    pub(crate) async fn handle_retired(&self, handle: &Handle) -> Result<bool> {
+        let Some(retired) = self.store.retired_handle(handle).await? else {
+            return Ok(false);
+        };
+        let Some(retention) = self.config.handle_retention else {
+            return Ok(true);
+        };
+        let cutoff = self.now() - chrono::Duration::from_std(retention).map_err(Error::internal)?;
+        if retired.retired_at > cutoff {
+            return Ok(true);
+        }
+        Ok(!self.store.release_retired_handle(handle, cutoff).await?)
+    }
+
+    /// `handle_taken` when a live user other than `except` holds the handle
+    /// or it is retired. The store re-checks both atomically on write.
+    async fn check_handle_free(&self, handle: &Handle, except: Option<UserId>) -> Result<()> {
+        if let Some(holder) = self.store.find_user_by_handle(handle).await?
+            && Some(holder.id) != except
+        {
+            return Err(Error::HandleTaken);
+        }
+        if self.handle_retired(handle).await? {
+            return Err(Error::HandleTaken);
+        }
+        Ok(())
+    }
+
     /// Inserts the user `make` builds around its handle: the `explicit` one (a
     /// taken one is `handle_taken`), or candidates derived from `base`,
     /// skipping taken ones. Returns the stored record.
@@ -37,7 +69,7 @@ impl Inner {
                 Some(handle) => handle.clone(),
                 None => {
                     let candidate = handle_candidate(base, attempt)?;
-                    if self.store.find_user_by_handle(&candidate).await?.is_some() {
+                    if self.check_handle_free(&candidate, None).await.is_err() {
                         continue;
                     }
                     candidate
@@ -64,7 +96,9 @@ impl AuthService {
     /// `^[a-z0-9][a-z0-9-]{1,30}$`, an absent one is derived from the email
     /// (with a short random suffix when taken). All failing fields are
     /// reported together as `validation_failed`; then `email_taken` or
-    /// `handle_taken`. An email-verification message is sent through the
+    /// `handle_taken` (also for the handle of a deleted account, which is
+    /// never given to someone else unless
+    /// [`Config::handle_retention`](crate::Config::handle_retention) says so). An email-verification message is sent through the
     /// notifier.
     pub async fn register(&self, request: RegisterRequest, client: &ClientInfo) -> Result<Registered> {
         let inner = &self.inner;
@@ -88,10 +122,8 @@ impl AuthService {
         if inner.store.find_user_by_email(&email).await?.is_some() {
             return Err(Error::EmailTaken);
         }
-        if let Some(handle) = &handle
-            && inner.store.find_user_by_handle(handle).await?.is_some()
-        {
-            return Err(Error::HandleTaken);
+        if let Some(handle) = &handle {
+            inner.check_handle_free(handle, None).await?;
         }
 
         let password_hash = inner.auth.hasher.hash(password).await?;
@@ -238,7 +270,8 @@ impl AuthService {
 
     /// Changes the caller's profile (`PATCH /v1/me`). `None` fields stay;
     /// `Some(None)` (or a blank string) clears display name, bio or avatar.
-    /// Rules: handle as at registration (`handle_taken` when taken), display
+    /// Rules: handle as at registration (`handle_taken` when another user
+    /// holds it or a deleted account held it; the old handle becomes free), display
     /// name at most 100 characters, bio at most 1000, avatar an absolute
     /// http(s) URL of at most 2048 bytes; every failing field is reported.
     pub async fn update_profile(&self, principal: &Principal, patch: ProfilePatch) -> Result<Profile> {
@@ -280,6 +313,9 @@ impl AuthService {
         if clean == ProfileChange::default() {
             return Ok(user.profile());
         }
+        if let Some(handle) = &clean.handle {
+            inner.check_handle_free(handle, Some(user.id)).await?;
+        }
         let fields: Vec<&str> = [
             ("handle", clean.handle.is_some()),
             ("display_name", clean.display_name.is_some()),
@@ -301,9 +337,15 @@ impl AuthService {
         Ok(updated.profile())
     }
 
-    /// Deletes the caller's account (`DELETE /v1/me`): sessions end, installs
-    /// and ratings are removed, owned agents are soft-deleted, and the email
-    /// and handle become free. The password is required for accounts that
+    /// Deletes the caller's account (`DELETE /v1/me`): its sessions and
+    /// refresh tokens are deleted (with their IPs and user agents), and so are
+    /// its one-time tokens, throttle counters and usage user-sets; installs and
+    /// ratings are removed (install counts and rating aggregates follow),
+    /// owned agents are soft-deleted, and the email becomes free. The handle is
+    /// retired, not freed: nobody else can take it, so the account's
+    /// `owner/slug` paths and agent cards never show someone else's agent
+    /// (see [`Config::handle_retention`](crate::Config::handle_retention)).
+    /// The audit trail is kept. The password is required for accounts that
     /// have one (`invalid_credentials` otherwise); accounts of
     /// bring-your-own-identity users, which have none, are deleted on the
     /// host's word.

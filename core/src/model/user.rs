@@ -198,3 +198,20 @@ pub mod double_option {
         Option::<T>::deserialize(d).map(Some)
     }
 }
+
+/// The handle of a deleted account, kept so that nobody else can take it (and
+/// with it the account's `owner/slug` paths and agent cards). Written by
+/// [`UserStore::delete_user`](crate::storage::UserStore::delete_user) in the
+/// deletion's transaction; while it exists, the handle counts as taken
+/// (`handle_taken`). By default it is kept for ever;
+/// [`Config::handle_retention`](crate::Config::handle_retention) lets a host
+/// free it after a while.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetiredHandle {
+    /// The handle.
+    pub handle: Handle,
+    /// The deleted account that held it last.
+    pub user_id: UserId,
+    /// When the account was deleted.
+    pub retired_at: DateTime<Utc>,
+}

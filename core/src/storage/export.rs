@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use super::StorageResult;
 use crate::ids::{AgentId, SessionId, UserId};
 use crate::model::{
-    Agent, AgentStats, AgentVersion, AuditRecord, DailyUsage, Draft, Install, OneTimeToken, Review, Session, TokenHash,
-    UserRecord,
+    Agent, AgentStats, AgentVersion, AuditRecord, DailyUsage, Draft, Install, OneTimeToken, RetiredHandle, Review,
+    Session, TokenHash, UserRecord,
 };
 
 /// The kinds of exported records, in export (and import) order.
@@ -24,6 +24,8 @@ use crate::model::{
 pub enum ExportKind {
     /// Accounts, with their password hashes.
     User,
+    /// Handles of deleted accounts that nobody else may take.
+    RetiredHandle,
     /// Login sessions (optional in an export).
     Session,
     /// Refresh-token hashes of sessions (exported with sessions).
@@ -50,8 +52,9 @@ pub enum ExportKind {
 
 impl ExportKind {
     /// Every kind, in export order.
-    pub const ALL: [ExportKind; 12] = [
+    pub const ALL: [ExportKind; 13] = [
         ExportKind::User,
+        ExportKind::RetiredHandle,
         ExportKind::Session,
         ExportKind::RefreshToken,
         ExportKind::OneTimeToken,
@@ -75,6 +78,7 @@ impl ExportKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ExportKind::User => "user",
+            ExportKind::RetiredHandle => "retired_handle",
             ExportKind::Session => "session",
             ExportKind::RefreshToken => "refresh_token",
             ExportKind::OneTimeToken => "one_time_token",
@@ -136,6 +140,8 @@ pub struct UsageUserRecord {
 pub enum ExportRecord {
     /// A user, password hash included.
     User(UserRecord),
+    /// A retired handle.
+    RetiredHandle(RetiredHandle),
     /// A session.
     Session(Session),
     /// A refresh-token hash.
@@ -165,6 +171,7 @@ impl ExportRecord {
     pub fn kind(&self) -> ExportKind {
         match self {
             ExportRecord::User(_) => ExportKind::User,
+            ExportRecord::RetiredHandle(_) => ExportKind::RetiredHandle,
             ExportRecord::Session(_) => ExportKind::Session,
             ExportRecord::RefreshToken(_) => ExportKind::RefreshToken,
             ExportRecord::OneTimeToken(_) => ExportKind::OneTimeToken,
@@ -188,7 +195,7 @@ pub trait ExportStore: Send + Sync {
     /// the previous page, of the same kind (`None`: from the start). An empty
     /// page ends the kind. Cost of a page must not grow with its depth
     /// (keyset paging), and no more than one page is held in memory.
-    /// The keys: users, sessions, agents, reviews and audit by id; refresh
+    /// The keys: retired handles by handle; users, sessions, agents, reviews and audit by id; refresh
     /// and one-time tokens by hash; drafts by agent; versions by (agent,
     /// version); installs by (user, agent); usage days by (agent, day); usage
     /// users by (agent, day, user).

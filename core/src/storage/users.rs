@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use super::StorageResult;
 use crate::ids::{SessionId, UserId};
 use crate::model::{
-    AuditRecord, Email, Handle, OneTimeToken, OneTimeTokenKind, ProfileChange, Role, TokenHash, UserRecord,
+    AuditRecord, Email, Handle, OneTimeToken, OneTimeTokenKind, ProfileChange, RetiredHandle, Role, TokenHash,
+    UserRecord,
 };
 
 /// Which sessions a password change ends.
@@ -39,8 +40,14 @@ pub trait UserStore: Send + Sync {
     /// Fails with `Conflict(Email)` when another user has the same `email`
     /// key ([`Email::key`]: the address is already case-folded by core, so
     /// this is case-insensitive without the store folding anything),
-    /// `Conflict(Handle)` for a taken handle, `Conflict(ExternalId)` for a
-    /// linked external id. Nothing is written on failure.
+    /// `Conflict(Handle)` for a handle that another user holds or that is
+    /// retired (a [`RetiredHandle`] record exists for it), `Conflict(ExternalId)`
+    /// for a linked external id. Nothing is written on failure. The retired
+    /// check and the insert are one transaction, and it cannot interleave with
+    /// a concurrent [`delete_user`](Self::delete_user) of the handle's holder
+    /// so that both succeed: of a deletion and a registration of the same
+    /// handle racing, either the registration fails, or it ran entirely
+    /// before the deletion (and then failed on the live handle).
     async fn create_user(&self, user: &UserRecord, audit: &AuditRecord) -> StorageResult<()>;
 
     /// The user with this id, if any.
@@ -56,7 +63,9 @@ pub trait UserStore: Send + Sync {
     async fn find_user_by_external_id(&self, external_id: &str) -> StorageResult<Option<UserRecord>>;
 
     /// Applies a profile patch (fields that are `None` stay), sets `updated_at`, writes `audit`,
-    /// and returns the updated user. `NotFound` for an unknown user, `Conflict(Handle)` for a taken handle.
+    /// and returns the updated user. `NotFound` for an unknown user, `Conflict(Handle)` for a handle
+    /// another user holds or that is retired (checked atomically, as in [`create_user`](Self::create_user)).
+    /// The user's old handle is not retired by a change: it becomes free.
     async fn update_profile(
         &self,
         id: UserId,
@@ -95,12 +104,40 @@ pub trait UserStore: Send + Sync {
         audit: &AuditRecord,
     ) -> StorageResult<UserRecord>;
 
-    /// Deletes the account in one transaction: ends every session, removes its
-    /// one-time tokens, removes its installs (decrementing install counts),
-    /// removes its ratings (updating aggregates), soft-deletes the agents it
-    /// owns (status `deleted`), and removes the user row (freeing the email,
-    /// handle and external id). Writes `audit`. `NotFound` for an unknown user.
+    /// Deletes the account in one transaction:
+    /// - **deletes** every session of the user (revoked ones included) with
+    ///   all their refresh-token hashes (current and superseded), so no client
+    ///   IP, user agent or token hash of the account stays; afterwards
+    ///   `get_session` and `session_auth` answer `None` and a refresh token is
+    ///   unknown;
+    /// - removes its one-time tokens;
+    /// - removes every throttle or rate-limit counter whose key contains the
+    ///   user id (its hyphenated text, as [`UserId`] displays it: the login
+    ///   throttle's per-account and per-client counters, the "known client"
+    ///   markers, the password-confirmation and notification counters);
+    /// - removes the user from the per-day distinct-user sets of usage (the
+    ///   day buckets' totals stay as they are);
+    /// - removes its installs (decrementing install counts) and its ratings
+    ///   (updating aggregates);
+    /// - soft-deletes the agents it owns (status `deleted`; their slugs stay reserved);
+    /// - writes a [`RetiredHandle`] `{handle, user_id: id, retired_at: now}`
+    ///   (replacing any earlier record of that handle), so the handle stays
+    ///   taken;
+    /// - removes the user row (freeing the email and external id).
+    ///
+    /// Writes `audit`; the audit trail itself is kept as written. `NotFound`
+    /// for an unknown user.
     async fn delete_user(&self, id: UserId, now: DateTime<Utc>, audit: &AuditRecord) -> StorageResult<()>;
+
+    /// The retirement record of this handle, if the handle is retired (compared exactly).
+    async fn retired_handle(&self, handle: &Handle) -> StorageResult<Option<RetiredHandle>>;
+
+    /// Frees a retired handle whose retirement is old enough: deletes its
+    /// [`RetiredHandle`] record when `retired_at <= retired_before`, and
+    /// returns whether it did. A younger record, or none, is left alone
+    /// (false). Core calls this only when
+    /// [`Config::handle_retention`](crate::Config::handle_retention) allows.
+    async fn release_retired_handle(&self, handle: &Handle, retired_before: DateTime<Utc>) -> StorageResult<bool>;
 
     /// Stores a one-time token, first deleting any earlier token of the same
     /// kind for the same user (only the newest link works). Writes `audit`.

@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crate::ids::{AgentId, AuditId, ReviewId, SessionId, UserId};
 use crate::model::{
     Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditFilter, AuditRecord, CatalogEntry, Counter,
-    DailyUsage, Draft, Email, Handle, Install, ModerationLock, OneTimeToken, OneTimeTokenKind, ProfileChange, Review,
-    Role, Session, Slug, TokenHash, UsageEvent, UserRecord,
+    DailyUsage, Draft, Email, Handle, Install, ModerationLock, OneTimeToken, OneTimeTokenKind, ProfileChange,
+    RetiredHandle, Review, Role, Session, Slug, TokenHash, UsageEvent, UserRecord,
 };
 use crate::storage::{
     ActiveAt, AgentStore, AuditStore, CatalogPage, CatalogQuery, CatalogStore, ConsumeOutcome, EndSessions, ExportKind,
@@ -168,7 +168,9 @@ impl FaultyStore {
         "record_usage",
         "redeem_refresh_token",
         "release_counter",
+        "release_retired_handle",
         "reset_password_with_token",
+        "retired_handle",
         "revoke_session",
         "revoke_user_sessions",
         "session_auth",
@@ -674,6 +676,14 @@ impl UserStore for FaultyStore {
     async fn delete_user(&self, id: UserId, now: DateTime<Utc>, audit: &AuditRecord) -> StorageResult<()> {
         self.enter("delete_user").await?;
         self.inner.delete_user(id, now, audit).await
+    }
+    async fn retired_handle(&self, handle: &Handle) -> StorageResult<Option<RetiredHandle>> {
+        self.enter("retired_handle").await?;
+        self.inner.retired_handle(handle).await
+    }
+    async fn release_retired_handle(&self, handle: &Handle, retired_before: DateTime<Utc>) -> StorageResult<bool> {
+        self.enter("release_retired_handle").await?;
+        self.inner.release_retired_handle(handle, retired_before).await
     }
     async fn put_one_time_token(&self, token: &OneTimeToken, audit: &AuditRecord) -> StorageResult<()> {
         self.enter("put_one_time_token").await?;

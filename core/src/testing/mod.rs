@@ -139,6 +139,9 @@ macro_rules! conformance_tests {
             hardening::concurrent_session_capped_creates,
             hardening::user_one_time_token_find_and_delete,
             hardening::agent_versions_page,
+            handles::user_delete_retires_handle,
+            handles::user_delete_purges_user_keyed_data,
+            handles::concurrent_delete_user_and_create_same_handle,
         }
     };
 }

@@ -285,7 +285,9 @@ impl Run {
                 {
                     acceptable.push(ConflictKind::Email);
                 }
-                if m.find_user_by_handle(&user.handle).await.ok().flatten().is_some() {
+                if m.find_user_by_handle(&user.handle).await.ok().flatten().is_some()
+                    || m.retired_handle(&user.handle).await.ok().flatten().is_some()
+                {
                     acceptable.push(ConflictKind::Handle);
                 }
                 let r = self.audit(actions::USER_REGISTERED);

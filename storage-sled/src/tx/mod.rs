@@ -90,9 +90,11 @@ pub(crate) enum T {
     Audit,
     /// subject id | audit id → ()
     AuditSubject,
+    /// handle → RetiredHandle (JSON): handles of deleted accounts
+    RetiredHandles,
 }
 
-pub(crate) const TREE_NAMES: [&str; 34] = [
+pub(crate) const TREE_NAMES: [&str; 35] = [
     "users",
     "user_auth",
     "idx_email",
@@ -127,6 +129,7 @@ pub(crate) const TREE_NAMES: [&str; 34] = [
     "usage_users",
     "audit",
     "audit_subject",
+    "retired_handles",
 ];
 
 pub(crate) type TxResult<T> = Result<T, ConflictableTransactionError<StorageError>>;

@@ -13,7 +13,9 @@ use super::installs::install_from_row;
 use super::ratings::{insert_review_row, review_from_row};
 use super::sessions::{insert_refresh_token, insert_session_row, session_from_row};
 use super::shared::*;
-use super::users::{USER_COLS, insert_one_time_token_row, insert_user_row, user_from_row};
+use super::users::{
+    USER_COLS, insert_one_time_token_row, insert_retired_row, insert_user_row, retired_from_row, user_from_row,
+};
 use crate::util::*;
 
 fn wrong_cursor() -> Fail {
@@ -70,6 +72,12 @@ pub(crate) async fn export_page(
             Some(ExportRecord::User(u)) => q.bind(u.id.0),
             _ => q,
         }),
+        (ExportKind::RetiredHandle, a) => {
+            page!(pool, "handle, user_id, retired_at", "retired_handles", "handle", 1, limit, some, |q| match a {
+                Some(ExportRecord::RetiredHandle(r)) => q.bind(r.handle.as_str().to_string()),
+                _ => q,
+            })
+        }
         (ExportKind::Session, a) => page!(
             pool,
             "id, user_id, created_at, last_used_at, expires_at, user_agent, ip, revoked_at",
@@ -184,6 +192,7 @@ pub(crate) async fn export_page(
 fn decode(kind: ExportKind, row: &DbRow) -> R<ExportRecord> {
     Ok(match kind {
         ExportKind::User => ExportRecord::User(user_from_row(row)?),
+        ExportKind::RetiredHandle => ExportRecord::RetiredHandle(retired_from_row(row)?),
         ExportKind::Session => ExportRecord::Session(session_from_row(row)?),
         ExportKind::RefreshToken => ExportRecord::RefreshToken(RefreshTokenRecord {
             hash: hash_from(row.try_get("hash")?)?,
@@ -242,6 +251,7 @@ pub(crate) async fn import_batch(pool: &Pool, records: &[ExportRecord]) -> R<()>
 async fn import_one(conn: &mut Conn, record: &ExportRecord) -> R<()> {
     match record {
         ExportRecord::User(user) => insert_user_row(conn, user).await?,
+        ExportRecord::RetiredHandle(r) => insert_retired_row(conn, r).await?,
         ExportRecord::Session(s) => insert_session_row(conn, s).await?,
         ExportRecord::RefreshToken(r) => insert_refresh_token(conn, &r.hash, r.session_id, r.current).await?,
         ExportRecord::OneTimeToken(t) => insert_one_time_token_row(conn, t).await?,

@@ -89,9 +89,54 @@ pub(crate) async fn create_user(pool: &Pool, user: &UserRecord, audit: &AuditRec
         return Err(StorageError::Conflict(ConflictKind::ExternalId).into());
     }
     insert_user_row(&mut tx, user).await?;
+    // After the insert: on PostgreSQL the unique handle index made it wait
+    // for a concurrent deletion of the handle's holder, whose retirement
+    // record this statement's fresh snapshot then sees.
+    if handle_retired(&mut tx, user.handle.as_str()).await? {
+        return Err(StorageError::Conflict(ConflictKind::Handle).into());
+    }
     insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(())
+}
+
+async fn handle_retired(conn: &mut Conn, handle: &str) -> R<bool> {
+    exists(conn, "SELECT 1 FROM retired_handles WHERE handle = $1", handle, None).await
+}
+
+pub(crate) async fn retired_handle(pool: &Pool, handle: &Handle) -> R<Option<RetiredHandle>> {
+    let row = sqlx::query("SELECT handle, user_id, retired_at FROM retired_handles WHERE handle = $1")
+        .bind(handle.as_str())
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(retired_from_row).transpose()
+}
+
+pub(super) fn retired_from_row(row: &DbRow) -> R<RetiredHandle> {
+    Ok(RetiredHandle {
+        handle: Handle::from_stored(row.try_get("handle")?),
+        user_id: UserId(row.try_get("user_id")?),
+        retired_at: from_ts(row.try_get("retired_at")?),
+    })
+}
+
+pub(super) async fn insert_retired_row(conn: &mut Conn, r: &RetiredHandle) -> R<()> {
+    sqlx::query("INSERT INTO retired_handles (handle, user_id, retired_at) VALUES ($1, $2, $3)")
+        .bind(r.handle.as_str())
+        .bind(r.user_id.0)
+        .bind(ts(r.retired_at)?)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn release_retired_handle(pool: &Pool, handle: &Handle, retired_before: DateTime<Utc>) -> R<bool> {
+    let done = sqlx::query("DELETE FROM retired_handles WHERE handle = $1 AND retired_at <= $2")
+        .bind(handle.as_str())
+        .bind(ts(retired_before)?)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// The user's row, as stored (its lookup key derived from the email), in `conn`.
@@ -166,6 +211,7 @@ pub(crate) async fn update_profile(
         }
         user.handle = handle.clone();
     }
+    let changes_handle = patch.handle.is_some();
     patch.apply_except_handle(&mut user, now);
     sqlx::query(
         "UPDATE users SET handle = $2, display_name = $3, bio = $4, avatar_url = $5, updated_at = $6 WHERE id = $1",
@@ -178,6 +224,10 @@ pub(crate) async fn update_profile(
     .bind(ts(now)?)
     .execute(&mut *tx)
     .await?;
+    // After the update, for the reason given in `create_user`.
+    if changes_handle && handle_retired(&mut tx, user.handle.as_str()).await? {
+        return Err(StorageError::Conflict(ConflictKind::Handle).into());
+    }
     insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(user)
@@ -289,8 +339,12 @@ pub(crate) async fn set_disabled(
 /// agent's row lock, agents taken in id order to avoid deadlocks.
 pub(crate) async fn delete_user(pool: &Pool, id: UserId, now: DateTime<Utc>, audit: &AuditRecord) -> R<()> {
     let mut tx = begin(pool).await?;
-    user_by(&mut tx, "id", id.0, true).await?.ok_or(StorageError::NotFound)?;
-    end_sessions(&mut tx, id, None, now).await?;
+    let user = user_by(&mut tx, "id", id.0, true).await?.ok_or(StorageError::NotFound)?;
+    // Sessions go with every refresh-token hash (ON DELETE CASCADE).
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+    let pattern = format!("%{id}%");
+    sqlx::query("DELETE FROM counters WHERE key LIKE $1").bind(&pattern).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM usage_users WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM one_time_tokens WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
     let mut installed: Vec<Uuid> = sqlx::query("DELETE FROM installs WHERE user_id = $1 RETURNING agent_id")
         .bind(id.0)
@@ -334,6 +388,15 @@ pub(crate) async fn delete_user(pool: &Pool, id: UserId, now: DateTime<Utc>, aud
     .execute(&mut *tx)
     .await?;
     sqlx::query("DELETE FROM users WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
+    sqlx::query(
+        "INSERT INTO retired_handles (handle, user_id, retired_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (handle) DO UPDATE SET user_id = excluded.user_id, retired_at = excluded.retired_at",
+    )
+    .bind(user.handle.as_str())
+    .bind(id.0)
+    .bind(ts(now)?)
+    .execute(&mut *tx)
+    .await?;
     insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(())

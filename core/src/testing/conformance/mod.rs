@@ -60,6 +60,9 @@
 //!   `concurrent_session_capped_creates`, `user_one_time_token_find_and_delete`,
 //!   `agent_versions_page`.
 //!
+//! - [`handles`] — `user_delete_retires_handle`, `user_delete_purges_user_keyed_data`,
+//!   `concurrent_delete_user_and_create_same_handle`;
+//!
 //! - [`sweep`] — `sweep_sessions_purges_ended_with_refresh_hashes`, `sweep_counters_purges_stale`,
 //!   `sweep_one_time_tokens_purges_expired`, `sweep_usage_users_keeps_buckets`;
 //!
@@ -73,6 +76,7 @@ pub mod admin;
 pub mod agents;
 pub mod audit;
 pub mod catalog;
+pub mod handles;
 pub mod hardening;
 pub mod installs;
 pub mod ratings;

@@ -50,6 +50,9 @@ pub struct Filled {
 pub async fn fill_every_kind(s: &dyn Store) -> Filled {
     let alice = add_user(s, "alice").await;
     let bob = add_user(s, "bob").await;
+    // A deleted account leaves a retired handle.
+    let carol = add_user(s, "carol").await;
+    ok(s.delete_user(carol.id, at(1), &audit("user.deleted")).await, "delete_user");
     let session = add_session(s, alice.id, at(0), "r1").await;
     let redeem = RedeemRefresh {
         presented: token_hash("r1"),
@@ -103,7 +106,9 @@ pub async fn transfer_round_trip(source: Arc<dyn Store>, target: Arc<dyn Store>)
     let exported = transfer::export(s, &mut file, &options).await.unwrap_or_else(|e| panic!("export: {e}"));
     let before = all_records(s).await;
     assert_eq!(exported.records, before.len() as u64, "export wrote every record once");
-    for kind in ["user", "session", "refresh_token", "one_time_token", "agent", "draft", "version", "install"] {
+    for kind in
+        ["user", "retired_handle", "session", "refresh_token", "one_time_token", "agent", "draft", "version", "install"]
+    {
         assert!(exported.by_kind.get(kind).copied().unwrap_or(0) > 0, "no `{kind}` record exported");
     }
     for kind in ["review", "usage_day", "usage_user", "audit"] {
@@ -127,6 +132,15 @@ pub async fn transfer_round_trip(source: Arc<dyn Store>, target: Arc<dyn Store>)
     let email = alice.email.clone().expect("alice has an email");
     assert_eq!(ok(t.find_user_by_email(&email).await, "find_user_by_email"), Some(alice.clone()));
     assert_eq!(ok(t.find_user_by_handle(&handle("bob")).await, "find_user_by_handle"), Some(bob.clone()));
+    assert!(ok(t.retired_handle(&handle("carol")).await, "retired_handle").is_some(), "retired handles are imported");
+    let mut taker = user_record("carol");
+    taker.email = Some(crate::testing::conformance::support::email("taker@example.com"));
+    taker.external_id = None;
+    let taken = t.create_user(&taker, &audit("user.registered")).await;
+    assert!(
+        matches!(taken, Err(StorageError::Conflict(crate::storage::ConflictKind::Handle))),
+        "an imported retired handle stays taken: {taken:?}"
+    );
     let auth = ok(t.session_auth(session.id).await, "session_auth");
     assert!(auth.is_some_and(|a| a.user_id == alice.id), "imported session authenticates");
     let found = ok(t.find_session_by_refresh(&token_hash("r2")).await, "find_session_by_refresh");

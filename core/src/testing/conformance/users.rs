@@ -268,8 +268,8 @@ pub async fn user_set_disabled_ends_sessions(store: Arc<dyn Store>) {
     );
 }
 
-/// `delete_user` ends sessions, removes tokens, installs and ratings (updating counters),
-/// soft-deletes owned agents and frees email, handle and external id.
+/// `delete_user` deletes sessions, removes tokens, installs and ratings (updating counters),
+/// soft-deletes owned agents, frees email and external id and retires the handle.
 pub async fn user_delete_cascades(store: Arc<dyn Store>) {
     let s = &*store;
     let alice = add_user(s, "alice").await;
@@ -310,11 +310,7 @@ pub async fn user_delete_cascades(store: Arc<dyn Store>) {
     assert_eq!(ok(s.find_user_by_email(&email("bob@example.com")).await, "by email"), None);
     assert_eq!(ok(s.find_user_by_handle(&handle("bob")).await, "by handle"), None);
     assert_eq!(ok(s.find_user_by_external_id("ext-bob").await, "by external id"), None);
-    assert_eq!(
-        ok(s.get_session(session.id).await, "get_session").and_then(|x| x.revoked_at),
-        Some(at(100)),
-        "the user's sessions are ended"
-    );
+    assert_eq!(ok(s.get_session(session.id).await, "get_session"), None, "the user's sessions are deleted");
     assert_eq!(ok(s.session_auth(session.id).await, "session_auth"), None, "session_auth of a deleted user");
     assert_eq!(
         ok(s.count_one_time_tokens(bob.id, OneTimeTokenKind::PasswordReset).await, "count_one_time_tokens"),
@@ -339,8 +335,10 @@ pub async fn user_delete_cascades(store: Arc<dyn Store>) {
     let ids: Vec<_> = page.entries.iter().map(|(e, _)| e.agent.id).collect();
     assert_eq!(ids, vec![alices.id], "only alice's agent stays listed");
 
-    // Email, handle and external id are free again.
-    let again = user_record("bob");
+    // Email and external id are free again; the handle is retired (see `handles`).
+    let mut again = user_record("bob");
+    expect_conflict(s.create_user(&again, &audit(actions::USER_REGISTERED)).await, ConflictKind::Handle, "retired");
+    again.handle = handle("bob-again");
     ok(s.create_user(&again, &audit(actions::USER_REGISTERED)).await, "re-register with the freed identifiers");
     assert_eq!(ok(s.get_user(alice.id).await, "get_user").map(|u| u.id), Some(alice.id), "others untouched");
 }

@@ -56,6 +56,11 @@ impl State {
         }
         Ok(match kind {
             ExportKind::User => page(&self.users, key!(User, r => r.id), limit, |_, v| ExportRecord::User(v.clone())),
+            ExportKind::RetiredHandle => {
+                page(&self.retired, key!(RetiredHandle, r => r.handle.clone()), limit, |_, v| {
+                    ExportRecord::RetiredHandle(v.clone())
+                })
+            }
             ExportKind::Session => {
                 page(&self.sessions, key!(Session, r => r.id), limit, |_, v| ExportRecord::Session(v.clone()))
             }
@@ -142,6 +147,11 @@ impl State {
                     return Err(conflict(ConflictKind::ExternalId));
                 }
                 self.users.insert(user.id, user.clone());
+            }
+            ExportRecord::RetiredHandle(r) => {
+                if self.retired.insert(r.handle.clone(), r.clone()).is_some() {
+                    return taken();
+                }
             }
             ExportRecord::Session(s) => {
                 if self.sessions.insert(s.id, s.clone()).is_some() {

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::ids::{AgentId, AuditId, ReviewId, SessionId, UserId};
 use crate::model::{
     Agent, AgentDefinition, AgentStats, AgentStatus, AgentVersion, AuditRecord, CatalogEntry, Counter, DailyUsage,
-    Draft, Install, OneTimeToken, Review, Session, Stars, TokenHash, UserRecord,
+    Draft, Handle, Install, OneTimeToken, RetiredHandle, Review, Session, Stars, TokenHash, UserRecord,
 };
 use crate::storage::{CatalogQuery, ConflictKind, ReviewKey, ReviewSort, StorageError, StorageResult};
 use crate::text::index_terms;
@@ -63,6 +63,7 @@ struct RefreshToken {
 #[derive(Debug, Default, Clone)]
 struct State {
     users: BTreeMap<UserId, UserRecord>,
+    retired: BTreeMap<Handle, RetiredHandle>,
     sessions: BTreeMap<SessionId, Session>,
     refresh: HashMap<TokenHash, RefreshToken>,
     one_time: HashMap<TokenHash, OneTimeToken>,
@@ -111,6 +112,11 @@ impl State {
             }
         }
         n
+    }
+
+    /// Whether the handle is held by a user other than `except`, or retired.
+    fn handle_taken(&self, handle: &Handle, except: Option<UserId>) -> bool {
+        self.retired.contains_key(handle) || self.users.values().any(|u| Some(u.id) != except && &u.handle == handle)
     }
 
     fn stats_mut(&mut self, agent: AgentId) -> &mut AgentStats {

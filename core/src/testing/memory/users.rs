@@ -4,9 +4,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{MemoryStore, conflict};
-use crate::ids::{AgentId, ReviewId, UserId};
+use std::collections::BTreeSet;
+
+use crate::ids::{AgentId, ReviewId, SessionId, UserId};
 use crate::model::{
-    AgentStatus, AuditRecord, Email, Handle, OneTimeToken, OneTimeTokenKind, ProfileChange, Role, TokenHash, UserRecord,
+    AgentStatus, AuditRecord, Email, Handle, OneTimeToken, OneTimeTokenKind, ProfileChange, RetiredHandle, Role,
+    TokenHash, UserRecord,
 };
 use crate::storage::{ConflictKind, ConsumeOutcome, EndSessions, StorageError, StorageResult, UserStore};
 
@@ -19,7 +22,7 @@ impl UserStore for MemoryStore {
         {
             return Err(conflict(ConflictKind::Email));
         }
-        if st.users.values().any(|u| u.handle == user.handle) {
+        if st.handle_taken(&user.handle, None) {
             return Err(conflict(ConflictKind::Handle));
         }
         if let Some(ext) = &user.external_id
@@ -63,7 +66,7 @@ impl UserStore for MemoryStore {
             return Err(StorageError::NotFound);
         }
         if let Some(handle) = &patch.handle
-            && st.users.values().any(|u| u.id != id && &u.handle == handle)
+            && st.handle_taken(handle, Some(id))
         {
             return Err(conflict(ConflictKind::Handle));
         }
@@ -139,10 +142,15 @@ impl UserStore for MemoryStore {
 
     async fn delete_user(&self, id: UserId, now: DateTime<Utc>, audit: &AuditRecord) -> StorageResult<()> {
         let mut st = self.lock();
-        if !st.users.contains_key(&id) {
+        let Some(handle) = st.users.get(&id).map(|u| u.handle.clone()) else {
             return Err(StorageError::NotFound);
-        }
-        st.end_sessions(id, None, now);
+        };
+        let sessions: BTreeSet<SessionId> = st.sessions.values().filter(|s| s.user_id == id).map(|s| s.id).collect();
+        st.sessions.retain(|sid, _| !sessions.contains(sid));
+        st.refresh.retain(|_, r| !sessions.contains(&r.session));
+        let text = id.to_string();
+        st.counters.retain(|key, _| !key.contains(&text));
+        st.usage_users.retain(|(_, _, user)| *user != id);
         st.one_time.retain(|_, t| t.user_id != id);
         let installed: Vec<AgentId> = st.installs.keys().filter(|(u, _)| *u == id).map(|(_, a)| *a).collect();
         for agent in installed {
@@ -158,9 +166,23 @@ impl UserStore for MemoryStore {
                 agent.updated_at = now;
             }
         }
+        st.retired.insert(handle.clone(), RetiredHandle { handle, user_id: id, retired_at: now });
         st.users.remove(&id);
         st.write_audit(audit);
         Ok(())
+    }
+
+    async fn retired_handle(&self, handle: &Handle) -> StorageResult<Option<RetiredHandle>> {
+        Ok(self.lock().retired.get(handle).cloned())
+    }
+
+    async fn release_retired_handle(&self, handle: &Handle, retired_before: DateTime<Utc>) -> StorageResult<bool> {
+        let mut st = self.lock();
+        if st.retired.get(handle).is_some_and(|r| r.retired_at <= retired_before) {
+            st.retired.remove(handle);
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     async fn put_one_time_token(&self, token: &OneTimeToken, audit: &AuditRecord) -> StorageResult<()> {
