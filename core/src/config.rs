@@ -182,6 +182,91 @@ impl Default for ThrottleConfig {
     }
 }
 
+/// Per-user limits on the writes outside authentication: creating agents,
+/// editing drafts, previewing, publishing, rating and recording usage (see
+/// [`crate::limits`]). Each is a fixed-window count per user (per user *and*
+/// agent for usage events) kept in the store, so every server over one
+/// database enforces one limit; past it the call is `rate_limited` with the
+/// time left in the window.
+///
+/// The defaults are per user per hour and far above what a person clicking
+/// through the console or a normal integration does, but they bound what one
+/// account can make the store hold or the model provider do in an hour.
+/// Usage events are limited per user per agent (an owner recording usage of
+/// their own agent included, so nobody can pump an agent's usage figures
+/// without bound) and, across all agents, per user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WriteLimits {
+    /// Off switch (load tests only; the HTTP service's `--no-limits`).
+    pub enabled: bool,
+    /// Counting window (fixed windows, restarted by the first write after one
+    /// has run out). Default 1 hour; between 1 second and 1 day.
+    pub window: Duration,
+    /// Agents a user may create per window (default 60).
+    pub agent_creates: u32,
+    /// Draft edits (that change something) per user per window (default 300).
+    pub draft_updates: u32,
+    /// Draft previews per user per window (default 300); a preview may call
+    /// the model provider.
+    pub previews: u32,
+    /// Versions a user may publish per window, all agents together (default 60).
+    pub publishes: u32,
+    /// Rating writes (rate, re-rate, delete) per user per window (default 600).
+    pub rating_writes: u32,
+    /// Usage events per user per agent per window (default 10,000).
+    pub usage_events_per_agent: u32,
+    /// Usage events per user per window, all agents together (default 100,000).
+    pub usage_events_per_user: u32,
+}
+
+impl Default for WriteLimits {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            window: Duration::from_secs(60 * 60),
+            agent_creates: 60,
+            draft_updates: 300,
+            previews: 300,
+            publishes: 60,
+            rating_writes: 600,
+            usage_events_per_agent: 10_000,
+            usage_events_per_user: 100_000,
+        }
+    }
+}
+
+impl WriteLimits {
+    /// Longest [`window`](Self::window): one day.
+    pub const MAX_WINDOW: Duration = Duration::from_secs(24 * 3600);
+
+    /// The field errors of these limits (named `write_limits.<field>`).
+    fn errors(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.window < Duration::from_secs(1) || self.window > Self::MAX_WINDOW {
+            errors.push(FieldError::new("write_limits.window", "out_of_range", "must be between 1 second and 1 day"));
+        }
+        for (field, max) in [
+            ("agent_creates", self.agent_creates),
+            ("draft_updates", self.draft_updates),
+            ("previews", self.previews),
+            ("publishes", self.publishes),
+            ("rating_writes", self.rating_writes),
+            ("usage_events_per_agent", self.usage_events_per_agent),
+            ("usage_events_per_user", self.usage_events_per_user),
+        ] {
+            if max == 0 {
+                errors.push(FieldError::new(
+                    format!("write_limits.{field}"),
+                    "too_small",
+                    "must be at least 1 (switch the limits off with `enabled = false`)",
+                ));
+            }
+        }
+        errors
+    }
+}
+
 /// Default [`Config::session_idle_timeout`]: 7 days.
 fn default_session_idle_timeout() -> Duration {
     Duration::from_secs(7 * 24 * 3600)
@@ -236,6 +321,10 @@ pub struct Config {
     pub password_policy: PasswordPolicy,
     /// Login throttling.
     pub throttle: ThrottleConfig,
+    /// Per-user limits on writes outside authentication (drafts, previews,
+    /// versions, ratings, usage events).
+    #[serde(default)]
+    pub write_limits: WriteLimits,
     /// Public URL of the host, used in A2A cards and in links sent by the notifier
     /// (e.g. `https://example.com/market`). Default `http://localhost:8080`.
     pub public_base_url: String,
@@ -268,7 +357,7 @@ pub struct SweepConfig {
     pub session_grace: Duration,
     /// How long a throttle or rate-limit counter is kept after its last hit
     /// (default 1 day). Never shorter than the login-throttle window plus its
-    /// longest back-off, whatever is set here; keep it at least as long as the
+    /// longest back-off, nor than [`WriteLimits::window`], whatever is set here; keep it at least as long as the
     /// longest rate-limit window of the host (the HTTP adapter's default is 60 s).
     /// "This client logged in before" markers are never purged.
     pub counter_idle: Duration,
@@ -307,6 +396,7 @@ impl Config {
             max_concurrent_hashes: None,
             password_policy: PasswordPolicy::default(),
             throttle: ThrottleConfig::default(),
+            write_limits: WriteLimits::default(),
             public_base_url: "http://localhost:8080".into(),
             cursor_secret: None,
             sweep: SweepConfig::default(),
@@ -395,6 +485,7 @@ impl Config {
         if self.password_policy.min_len == 0 || self.password_policy.min_len > self.password_policy.max_len {
             errors.push(FieldError::new("password_policy", "invalid", "min_len must be between 1 and max_len"));
         }
+        errors.extend(self.write_limits.errors());
         if !(self.public_base_url.starts_with("http://") || self.public_base_url.starts_with("https://")) {
             errors.push(FieldError::new("public_base_url", "invalid_url", "must be an http(s) URL"));
         }

@@ -98,6 +98,7 @@ mod facade;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod ids;
+pub mod limits;
 pub mod market;
 pub mod model;
 pub mod notify;
@@ -116,7 +117,9 @@ pub use admin::AdminService;
 pub use agents::AgentsService;
 pub use auth::AuthService;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Config, HashingParams, JwtAlgorithm, JwtConfig, JwtKey, PasswordPolicy, SweepConfig, ThrottleConfig};
+pub use config::{
+    Config, HashingParams, JwtAlgorithm, JwtConfig, JwtKey, PasswordPolicy, SweepConfig, ThrottleConfig, WriteLimits,
+};
 pub use error::{Error, ErrorCode, FieldError, Result};
 pub use facade::{Agentmart, AgentmartBuilder};
 pub use ids::{AgentId, AuditId, ReviewId, SessionId, UserId};

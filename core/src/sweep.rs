@@ -12,8 +12,9 @@
 //!   token is unknown, which is refused just the same;
 //! - **throttle and rate-limit counters** not hit for
 //!   [`SweepConfig::counter_idle`](crate::SweepConfig::counter_idle) (at
-//!   least the login-throttle window plus its longest back-off), except the
-//!   "this client logged in before" markers;
+//!   least the login-throttle window plus its longest back-off, and the
+//!   [write-limit](crate::limits) window), write-limit counters
+//!   (`write:…`) included, except the "this client logged in before" markers;
 //! - **one-time tokens** (password reset, email verification) past their
 //!   expiry (used ones are deleted when redeemed);
 //! - **per-day distinct-user sets of usage** for days older than a usage
@@ -104,7 +105,9 @@ impl Agentmart {
         let grace = duration(config.sweep.session_grace, "sweep.session_grace")?;
         let idle = duration(config.session_idle_timeout, "session_idle_timeout")?;
         let throttle_floor = duration(config.throttle.window + config.throttle.max_backoff, "throttle.window")?;
-        let counter_idle = duration(config.sweep.counter_idle, "sweep.counter_idle")?.max(throttle_floor);
+        let write_floor = duration(config.write_limits.window, "write_limits.window")?;
+        let counter_idle =
+            duration(config.sweep.counter_idle, "sweep.counter_idle")?.max(throttle_floor).max(write_floor);
         let before = |d: Duration| now.checked_sub_signed(d).unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
         let rule = SessionSweep { ended_before: before(grace), idle_before: before(idle + grace) };
         let store = &inner.store;

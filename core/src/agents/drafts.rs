@@ -8,6 +8,7 @@ use super::{
 use super::{DEFAULT_MODEL, PLACEHOLDER_INPUT};
 use crate::error::{Error, FieldError, Result};
 use crate::ids::AgentId;
+use crate::limits::Write;
 use crate::model::{Agent, AgentRef, AgentStatus, Draft, Principal, actions};
 
 impl AgentsService {
@@ -28,6 +29,7 @@ impl AgentsService {
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
         }
+        self.inner.count_write(owner.id, Write::AgentCreate).await?;
         let now = self.inner.now();
         let agent = Agent {
             id: AgentId::new(),
@@ -96,6 +98,7 @@ impl AgentsService {
         if definition == current.definition {
             return Ok(Self::draft_view(&owner, &found, current));
         }
+        self.inner.count_write(principal.user_id, Write::DraftUpdate).await?;
         let audit = self
             .agent_audit(actions::AGENT_DRAFT_UPDATED, principal, &found)
             .details(serde_json::json!({ "fields": fields }));
@@ -119,6 +122,7 @@ impl AgentsService {
             return Err(Error::Validation(errors));
         }
         let (owner, found) = self.managed(principal, agent, true).await?;
+        self.inner.count_write(principal.user_id, Write::Preview).await?;
         let definition = self.inner.store.get_draft(found.id).await?.definition;
         let input = chat::sample_input(&definition, request.input.as_deref());
         let chat_request = chat_request(&found.slug, &definition, &input);

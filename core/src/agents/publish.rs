@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::common::page_limit;
 use crate::error::{Error, Result};
 use crate::ids::AgentId;
+use crate::limits::Write;
 use crate::model::{AgentRef, AgentStatus, AgentVersion, Page, PageRequest, Principal, actions};
 use crate::storage::{ConflictKind, PublishVersion, StorageError};
 
@@ -95,6 +96,10 @@ impl AgentsService {
         let mut retried = false;
         loop {
             self.check_rising(found.id, &version, expected_latest.as_ref()).await?;
+            if !retried {
+                // Counted once per call, when it is about to write.
+                self.inner.count_write(principal.user_id, Write::Publish).await?;
+            }
             let now = self.inner.now();
             let record = AgentVersion {
                 agent_id: found.id,

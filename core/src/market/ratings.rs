@@ -10,6 +10,7 @@ use super::{ListReviews, MarketService, RateRequest, ReviewView, agent_target, r
 use crate::common::page_limit;
 use crate::error::{Error, FieldError, Result};
 use crate::ids::{AgentId, ReviewId, UserId};
+use crate::limits::Write;
 use crate::model::{AgentRef, AgentStatus, Page, Principal, Review, Stars, actions};
 use crate::storage::{ReviewKey, ReviewSort};
 
@@ -79,6 +80,7 @@ impl MarketService {
         let Some(install) = install else {
             return Err(Error::Forbidden("install the agent before rating it".into()));
         };
+        self.inner.count_write(principal.user_id, Write::Rating).await?;
         let now = self.inner.now();
         let review = Review {
             id: ReviewId::new(),
@@ -106,6 +108,7 @@ impl MarketService {
     pub async fn delete_rating(&self, principal: &Principal, agent: &AgentRef) -> Result<()> {
         self.inner.active_user(principal).await?;
         let (_, found) = self.inner.resolve_agent(agent).await?;
+        self.inner.count_write(principal.user_id, Write::Rating).await?;
         let audit = self
             .inner
             .audit(actions::RATING_DELETED, Some(principal))

@@ -4,6 +4,7 @@ use chrono::{Duration, NaiveDate};
 
 use super::{MarketService, UsageQuery, UsageRequest};
 use crate::error::{Error, FieldError, Result};
+use crate::limits::Write;
 use crate::model::{AgentRef, AgentStatus, DailyUsage, Principal, UsageEvent};
 use crate::ranking::trending_increment;
 
@@ -83,6 +84,7 @@ impl MarketService {
                 Error::Forbidden("only users who installed the agent can record its usage".into())
             });
         }
+        self.inner.count_write(principal.user_id, Write::Usage(found.id)).await?;
         let usage = UsageEvent { agent_id: found.id, user_id: principal.user_id, event, units, occurred_at };
         self.inner.store.record_usage(&usage, trending_increment(occurred_at)).await?;
         Ok(usage)

@@ -251,5 +251,6 @@ async fn make_users(w: &World, prefix: &str, n: usize) -> Vec<Principal> {
 mod catalog;
 mod concurrency;
 mod engagement;
+mod limits;
 mod moderation;
 mod properties;

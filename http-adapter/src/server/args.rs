@@ -225,6 +225,16 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "AGENTMART_SESSION_IDLE_TIMEOUT", value_name = "SECS")]
     pub(crate) session_idle_timeout: Option<u64>,
 
+    /// Per-user write limits (per window, outside `/v1/auth`) as `KEY=N`,
+    /// comma-separated, e.g. `publishes=100,usage_events_per_agent=50000`.
+    /// Keys: `window_secs` (default 3600), `agent_creates` (60),
+    /// `draft_updates` (300), `previews` (300), `publishes` (60),
+    /// `rating_writes` (600), `usage_events_per_agent` (10000),
+    /// `usage_events_per_user` (100000); the same keys in `[write_limits]` of
+    /// the file. Past a limit: `429 rate_limited` with `Retry-After`.
+    #[arg(long = "write-limit", env = "AGENTMART_WRITE_LIMITS", value_delimiter = ',', value_name = "KEY=N")]
+    pub(crate) write_limits: Vec<String>,
+
     /// Most active sessions per user; a new sign-in past it ends the oldest.
     /// Default 100 (`[auth] max_sessions_per_user` in the file).
     #[arg(long, env = "AGENTMART_MAX_SESSIONS_PER_USER", value_name = "N")]

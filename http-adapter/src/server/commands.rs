@@ -60,8 +60,26 @@ pub(crate) fn http_options(args: &ServeArgs, file: &FileConfig) -> Result<HttpOp
     Ok(options)
 }
 
+/// The write limits of the file, then of `--write-limit KEY=N` flags.
+fn write_limits(args: &ServeArgs, file: &FileConfig) -> Result<agentmart_core::WriteLimits, Fatal> {
+    let mut section = file.write_limits.clone();
+    for item in args.write_limits.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let parsed = item.split_once('=').and_then(|(k, v)| Some((k.trim(), v.trim().parse::<u64>().ok()?)));
+        match parsed {
+            Some((key, value)) if section.set(key, value) => {}
+            _ => return fatal!("`{item}` is not KEY=N with a known key (--write-limit)"),
+        }
+    }
+    let mut limits = agentmart_core::WriteLimits::default();
+    section.apply(&mut limits);
+    if args.no_limits {
+        limits.enabled = false;
+    }
+    Ok(limits)
+}
+
 /// The core configuration around the signing key.
-pub(crate) fn core_config(args: &ServeArgs, file: &FileConfig, key: agentmart_core::JwtKey) -> Config {
+pub(crate) fn core_config(args: &ServeArgs, file: &FileConfig, key: agentmart_core::JwtKey) -> Result<Config, Fatal> {
     let mut config = Config::with_jwt_key(key);
     let auth = &file.auth;
     if let Some(secs) = auth.access_token_ttl_secs {
@@ -95,6 +113,7 @@ pub(crate) fn core_config(args: &ServeArgs, file: &FileConfig, key: agentmart_co
     if args.no_limits {
         config.throttle.enabled = false;
     }
+    config.write_limits = write_limits(args, file)?;
     if let Some(secs) = file.sweep.session_grace_secs {
         config.sweep.session_grace = Duration::from_secs(secs);
     }
@@ -104,7 +123,7 @@ pub(crate) fn core_config(args: &ServeArgs, file: &FileConfig, key: agentmart_co
     // Never purge a rate-limit counter whose window may still be running.
     let rate_window = Duration::from_secs(file.http.auth_rate_limit_window_secs.unwrap_or(60).max(1));
     config.sweep.counter_idle = config.sweep.counter_idle.max(rate_window);
-    config
+    Ok(config)
 }
 
 /// The background sweeper's schedule: the flags, else the file, else every 60 s, 1,000 per kind.
@@ -144,7 +163,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Fatal> {
     if let Some(warning) = warning {
         tracing::warn!("{warning}");
     }
-    let config = core_config(&args, &file, key);
+    let config = core_config(&args, &file, key)?;
     let notifier: Arc<dyn Notifier> = match &args.outbox {
         Some(dir) => Arc::new(
             OutboxNotifier::new(dir.clone())
@@ -160,7 +179,9 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Fatal> {
         );
     }
     if args.no_limits {
-        tracing::warn!("--no-limits: body size, timeouts, rate limits and login throttling are OFF (load tests only)");
+        tracing::warn!(
+            "--no-limits: body size, timeouts, rate limits, write limits and login throttling are OFF (load tests only)"
+        );
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -257,8 +278,27 @@ mod tests {
         let args = serve_args(&["--no-limits"]);
         let options = http_options(&args, &FileConfig::default()).unwrap();
         assert!(options.body_limit.is_none() && options.request_timeout.is_none() && options.auth_rate_limit.is_none());
-        let config = core_config(&args, &FileConfig::default(), agentmart_core::JwtKey::hs256(vec![1; 32]));
+        let config = core_config(&args, &FileConfig::default(), agentmart_core::JwtKey::hs256(vec![1; 32])).unwrap();
         assert!(!config.throttle.enabled);
+        assert!(!config.write_limits.enabled, "--no-limits switches the write limits off");
+    }
+
+    #[test]
+    fn write_limits_come_from_the_file_then_the_flags() {
+        let key = || agentmart_core::JwtKey::hs256(vec![1; 32]);
+        let defaults = core_config(&serve_args(&[]), &FileConfig::default(), key()).unwrap();
+        assert_eq!(defaults.write_limits, agentmart_core::WriteLimits::default());
+        assert!(defaults.write_limits.enabled);
+        let file: FileConfig = toml::from_str("[write_limits]\npublishes = 5\nwindow_secs = 600\n").unwrap();
+        let args = serve_args(&["--write-limit", "publishes=7,rating_writes=9"]);
+        let config = core_config(&args, &file, key()).unwrap();
+        let limits = &config.write_limits;
+        assert_eq!((limits.publishes, limits.rating_writes, limits.window), (7, 9, Duration::from_secs(600)));
+        assert_eq!(limits.agent_creates, 60);
+        let bad = serve_args(&["--write-limit", "nope=1"]);
+        assert!(core_config(&bad, &FileConfig::default(), key()).is_err());
+        let off = core_config(&serve_args(&["--no-limits", "--write-limit", "publishes=3"]), &file, key()).unwrap();
+        assert!(!off.write_limits.enabled);
     }
 
     #[test]
@@ -283,7 +323,7 @@ mod tests {
         assert_eq!((from_file.interval, from_file.batch), (Duration::from_secs(5), 7));
         let flags = sweep_schedule(&serve_args(&["--sweep-interval", "9", "--sweep-batch", "0"]), &file);
         assert_eq!((flags.interval, flags.batch), (Duration::from_secs(9), 0));
-        let config = core_config(&serve_args(&[]), &file, agentmart_core::JwtKey::hs256(vec![1; 32]));
+        let config = core_config(&serve_args(&[]), &file, agentmart_core::JwtKey::hs256(vec![1; 32])).unwrap();
         assert_eq!(config.sweep.session_grace, Duration::from_secs(100));
         assert_eq!(config.sweep.counter_idle, Duration::from_secs(3600), "never shorter than the rate-limit window");
     }
@@ -346,13 +386,13 @@ mod tests {
             },
             ..Default::default()
         };
-        let defaults = core_config(&serve_args(&[]), &FileConfig::default(), key());
+        let defaults = core_config(&serve_args(&[]), &FileConfig::default(), key()).unwrap();
         assert_eq!(defaults.session_idle_timeout, Duration::from_secs(7 * 24 * 3600));
         assert_eq!(defaults.max_sessions_per_user, 100);
-        let from_file = core_config(&serve_args(&[]), &in_file, key());
+        let from_file = core_config(&serve_args(&[]), &in_file, key()).unwrap();
         assert_eq!((from_file.session_idle_timeout, from_file.max_sessions_per_user), (Duration::from_secs(3600), 5));
         let args = serve_args(&["--session-idle-timeout", "7200", "--max-sessions-per-user", "9"]);
-        let from_flags = core_config(&args, &in_file, key());
+        let from_flags = core_config(&args, &in_file, key()).unwrap();
         assert_eq!((from_flags.session_idle_timeout, from_flags.max_sessions_per_user), (Duration::from_secs(7200), 9));
     }
 }

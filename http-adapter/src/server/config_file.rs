@@ -26,6 +26,17 @@
 //! issuer = "agentmart"
 //! audience = "agentmart"
 //!
+//! [write_limits]                    # per user per window, outside /v1/auth (--no-limits: off)
+//! enabled = true
+//! window_secs = 3600
+//! agent_creates = 60
+//! draft_updates = 300
+//! previews = 300
+//! publishes = 60
+//! rating_writes = 600
+//! usage_events_per_agent = 10000    # per user per agent, the owner included
+//! usage_events_per_user = 100000
+//!
 //! [sweep]
 //! interval_secs = 60                # background sweeper tick
 //! batch = 1000                      # records of each kind per call; 0: off
@@ -54,6 +65,71 @@ pub(crate) struct FileConfig {
     /// The background sweeper.
     #[serde(default)]
     pub(crate) sweep: SweepSection,
+    /// Per-user write limits.
+    #[serde(default)]
+    pub(crate) write_limits: WriteLimitsSection,
+}
+
+/// `[write_limits]`: each key overrides the default of
+/// [`agentmart_core::WriteLimits`].
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WriteLimitsSection {
+    pub(crate) enabled: Option<bool>,
+    pub(crate) window_secs: Option<u64>,
+    pub(crate) agent_creates: Option<u32>,
+    pub(crate) draft_updates: Option<u32>,
+    pub(crate) previews: Option<u32>,
+    pub(crate) publishes: Option<u32>,
+    pub(crate) rating_writes: Option<u32>,
+    pub(crate) usage_events_per_agent: Option<u32>,
+    pub(crate) usage_events_per_user: Option<u32>,
+}
+
+impl WriteLimitsSection {
+    /// Sets one limit by its key (`window_secs` included); `false` for an unknown key.
+    pub(crate) fn set(&mut self, key: &str, value: u64) -> bool {
+        let count = u32::try_from(value).unwrap_or(u32::MAX);
+        let slot = match key {
+            "window_secs" => {
+                self.window_secs = Some(value);
+                return true;
+            }
+            "agent_creates" => &mut self.agent_creates,
+            "draft_updates" => &mut self.draft_updates,
+            "previews" => &mut self.previews,
+            "publishes" => &mut self.publishes,
+            "rating_writes" => &mut self.rating_writes,
+            "usage_events_per_agent" => &mut self.usage_events_per_agent,
+            "usage_events_per_user" => &mut self.usage_events_per_user,
+            _ => return false,
+        };
+        *slot = Some(count);
+        true
+    }
+
+    /// Applies the keys that are set to `limits`.
+    pub(crate) fn apply(&self, limits: &mut agentmart_core::WriteLimits) {
+        if let Some(enabled) = self.enabled {
+            limits.enabled = enabled;
+        }
+        if let Some(secs) = self.window_secs {
+            limits.window = std::time::Duration::from_secs(secs);
+        }
+        for (value, slot) in [
+            (self.agent_creates, &mut limits.agent_creates),
+            (self.draft_updates, &mut limits.draft_updates),
+            (self.previews, &mut limits.previews),
+            (self.publishes, &mut limits.publishes),
+            (self.rating_writes, &mut limits.rating_writes),
+            (self.usage_events_per_agent, &mut limits.usage_events_per_agent),
+            (self.usage_events_per_user, &mut limits.usage_events_per_user),
+        ] {
+            if let Some(value) = value {
+                *slot = value;
+            }
+        }
+    }
 }
 
 /// `[sweep]`.
@@ -130,6 +206,9 @@ mod tests {
         assert_eq!(config.http.shutdown_timeout_secs, Some(30));
         assert_eq!(config.auth.session_idle_timeout_secs, Some(604_800));
         assert_eq!(config.auth.max_sessions_per_user, Some(100));
+        let mut limits = agentmart_core::WriteLimits { agent_creates: 1, ..Default::default() };
+        config.write_limits.apply(&mut limits);
+        assert_eq!(limits, agentmart_core::WriteLimits::default(), "the example shows the defaults");
     }
 
     #[test]

@@ -153,3 +153,36 @@ async fn control_characters_and_over_long_path_segments_are_422_on_every_route()
     app.get(&at(&version), None).await.problem(404, "not_found");
     app.get(&at(&format!("{version}a")), None).await.problem(422, "validation_failed");
 }
+
+/// Per-user write limits (issue 10 item 15): past the limit a write is
+/// `429 rate_limited` with `Retry-After` (the time left in the window), the
+/// same problem shape as the auth limits, and it is allowed again once the
+/// window has passed.
+#[tokio::test]
+async fn writes_past_the_per_user_limit_are_429_with_retry_after() {
+    let mut config = agentmart_core::Config::for_tests();
+    config.write_limits.agent_creates = 2;
+    config.write_limits.usage_events_per_agent = 2;
+    let app = TestApp::with(config, |_| {});
+    let owner = app.register("limited@example.com").await;
+    app.published_agent(&owner, "first", "First").await;
+    app.post("/v1/agents", Some(&owner.access), crate::helpers::agent_body("second", "Second")).await.ok(201);
+    app.clock.advance(chrono::Duration::minutes(10));
+    let answer = app.post("/v1/agents", Some(&owner.access), crate::helpers::agent_body("third", "Third")).await;
+    answer.problem(429, "rate_limited");
+    assert_eq!(answer.header("retry-after"), Some("3000"), "50 minutes left in the window");
+    // The owner cannot pump their own agent's usage either.
+    let usage = format!("/v1/agents/{}/first/usage", owner.handle);
+    app.call(Method::PUT, &format!("/v1/me/installs/{}/first", owner.handle), Some(&owner.access), None).await.ok(201);
+    app.post(&usage, Some(&owner.access), json!({})).await.ok(202);
+    app.post(&usage, Some(&owner.access), json!({})).await.ok(202);
+    let answer = app.post(&usage, Some(&owner.access), json!({ "units": 5 })).await;
+    answer.problem(429, "rate_limited");
+    assert_eq!(answer.header("retry-after"), Some("3600"));
+    // Once the window has passed, writes are accepted again.
+    app.clock.advance(chrono::Duration::minutes(50));
+    let login = json!({ "email": owner.email, "password": crate::helpers::PASSWORD });
+    let tokens = app.post("/v1/auth/login", None, login).await.ok(200).clone();
+    let access = tokens["access_token"].as_str().unwrap();
+    app.post("/v1/agents", Some(access), crate::helpers::agent_body("third", "Third")).await.ok(201);
+}
