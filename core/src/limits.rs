@@ -22,7 +22,7 @@
 //! A call is counted once it has passed validation and the access checks,
 //! just before it writes: a refused or invalid request does not use up the
 //! budget. Past the limit the call is
-//! [`Error::RateLimited`](crate::Error::RateLimited) with the time left in
+//! [`Error::RateLimited`] with the time left in
 //! the window (`429 rate_limited` with `Retry-After` over HTTP) and writes
 //! nothing. The limits apply to everyone, owners and administrators
 //! included: an owner recording usage of their own agent counts like anyone

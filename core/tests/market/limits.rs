@@ -138,7 +138,7 @@ async fn usage_events_are_limited_per_agent_and_per_user_owners_included() {
     limited(market.record_usage(&owner, &second, UsageRequest::default()).await);
     let today = w.clock.now().date_naive();
     let query = UsageQuery { from: Some(today), to: Some(today) };
-    let usage = market.usage(&owner, &first, query.clone()).await.unwrap();
+    let usage = market.usage(&owner, &first, query).await.unwrap();
     assert_eq!(usage[0].events, 3, "refused events are not recorded");
     assert_eq!(market.usage(&owner, &second, query).await.unwrap()[0].events, 1);
     w.clock.advance(Duration::hours(1));
@@ -187,7 +187,7 @@ async fn bad_limits_are_refused_at_startup() {
     let mut config = small_limits();
     config.write_limits.publishes = 0;
     config.write_limits.window = StdDuration::from_secs(2 * 24 * 3600);
-    let err = Agentmart::builder(Arc::new(MemoryStore::new()), config).build().err().expect("refused");
+    let err = Agentmart::builder(Arc::new(MemoryStore::new()), config).build().expect_err("refused");
     let fields: Vec<String> = err.field_errors().iter().map(|f| f.field.clone()).collect();
     assert_eq!(fields, ["write_limits.window", "write_limits.publishes"]);
     // The defaults are valid and bounded.
